@@ -1,0 +1,3 @@
+from accounts.models.user import User, UserManager
+
+__all__ = ["User", "UserManager"]

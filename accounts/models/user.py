@@ -1,0 +1,75 @@
+"""The user: the email address is the login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import Group, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.roles import DEFAULT_ROLE, Role
+
+
+def normalize_email(email: str) -> str:
+    """One spelling per address: trimmed and lower-cased, so lookups and uniqueness agree."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    """Creates users with normalised emails and their roles."""
+
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email=normalize_email(username or ""))
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        roles = extra.pop("roles", [DEFAULT_ROLE])
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        user.groups.set(Group.objects.filter(name__in=roles))
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """``createsuperuser`` (also ``--noinput`` with DJANGO_SUPERUSER_*): the admin role."""
+        extra.update(is_staff=True, is_superuser=True, roles=[Role.ADMIN])
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. Roles are Django groups named after ``Role`` (AUTHZ-1)."""
+
+    email = models.EmailField(unique=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    @property
+    def roles(self) -> list[str]:
+        names = {group.name for group in self.groups.all()}
+        return [role.value for role in Role if role.value in names]
+
+    def has_role(self, role: Role | str) -> bool:
+        return role in self.roles

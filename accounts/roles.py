@@ -1,0 +1,48 @@
+"""Roles (AUTHZ-1): four groups, each a set of Django permissions.
+
+The groups are created by a data migration; their permissions are (re)applied after every
+``migrate`` because permissions only exist once all apps have migrated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    MEMBER = "member", "Member"
+    MODERATOR = "moderator", "Moderator"
+    ADMIN = "admin", "Admin"
+
+
+DEFAULT_ROLE = Role.MEMBER
+
+# "app_label.codename" strings; a codename that does not exist yet is skipped until it does.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.VIEWER: set(),
+    Role.MEMBER: set(),
+    Role.MODERATOR: set(),
+    Role.ADMIN: {
+        "accounts.view_user",
+        "accounts.change_user",
+        "audit.view_auditevent",
+    },
+}
+
+
+def sync_role_permissions(sender: Any = None, **kwargs: Any) -> None:
+    """Make each role group hold exactly the permissions ``ROLE_PERMISSIONS`` names."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [tuple(name.split(".", 1)) for name in names]
+        permissions = [
+            perm
+            for perm in Permission.objects.select_related("content_type")
+            if (perm.content_type.app_label, perm.codename) in wanted
+        ]
+        group.permissions.set(permissions)

@@ -1,0 +1,82 @@
+"""LOCK-6: the one place that decides a request's client IP.
+
+``REMOTE_ADDR`` is the peer. Only when the peer is a trusted proxy (``ARAGORA_TRUSTED_PROXIES``)
+do we read ``X-Forwarded-For``, walking it from the right and taking the first hop that is not a
+trusted proxy. Forwarding headers from anyone else are removed, so nothing later can trust them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from functools import lru_cache
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+_FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+
+
+def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def is_trusted_proxy(value: str) -> bool:
+    address = _parse(value)
+    networks = _networks(tuple(settings.TRUSTED_PROXIES))
+    return address is not None and any(address in net for net in networks)
+
+
+def resolve_client_ip(remote_addr: str, forwarded_for: str) -> str:
+    """Return the client IP for a peer address and an ``X-Forwarded-For`` value."""
+    peer = _parse(remote_addr)
+    if peer is None:
+        # Not a bind address: the placeholder client IP when the peer has none (a unix socket).
+        return "0.0.0.0"  # noqa: S104  # nosec B104
+    if not is_trusted_proxy(str(peer)):
+        return str(peer)
+    last_trusted = str(peer)
+    for hop in reversed([h for h in forwarded_for.split(",") if h.strip()]):
+        address = _parse(hop)
+        if address is None:
+            break  # garbage: the last proxy we trust is the best we know
+        if not is_trusted_proxy(str(address)):
+            return str(address)
+        last_trusted = str(address)
+    return last_trusted
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client IP of ``request`` (computed once per request)."""
+    cached = getattr(request, "_aragora_client_ip", None)
+    if cached is None:
+        cached = resolve_client_ip(
+            request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
+        )
+        request._aragora_client_ip = cached  # type: ignore[attr-defined]
+    return cached
+
+
+class ClientIPMiddleware:
+    """Resolve the client IP early; drop forwarding headers that come from untrusted peers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
+            for header in _FORWARDING_HEADERS:
+                request.META.pop(header, None)
+        client_ip(request)
+        return self.get_response(request)

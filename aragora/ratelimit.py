@@ -1,0 +1,132 @@
+"""Named rate policies (RATE-1..3) counted through django-ratelimit's core.
+
+Policies: ``auth`` (per client IP), ``debates`` and ``upload`` (per user), ``default`` (per API
+token, else user, else IP). Rates come from settings (``ARAGORA_RATE_LIMIT_*``, django-ratelimit
+syntax). Counting is one atomic ``add``/``INCR`` on the shared cache (Redis in service mode), so
+under a parallel burst exactly ``limit`` requests pass per window and every request sees its own
+count. Windows are django-ratelimit's: fixed length, aligned per key, so ``X-RateLimit-Reset`` is
+the true end of the window.
+
+Fail closed: when the shared cache is unreachable we count in the per-process ``local`` cache
+instead of letting requests through uncounted (each process then enforces the limit alone).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest
+from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
+from rest_framework.throttling import BaseThrottle
+
+from aragora.http.client_ip import client_ip
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+_FUDGE_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One request's standing against one policy."""
+
+    policy: str
+    limit: int
+    count: int
+    reset: int  # epoch seconds at which the window ends
+
+    @property
+    def limited(self) -> bool:
+        return self.count > self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, self.reset - int(time.time()))
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+        }
+        if self.limited:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers
+
+
+def policy_key(request: HttpRequest, policy: str) -> str:
+    """The identity a policy counts: IP for ``auth``, user for per-user policies, else token."""
+    user = getattr(request, "user", None)
+    authenticated = bool(user is not None and user.is_authenticated)
+    if policy == "auth" or not authenticated:
+        return f"ip:{client_ip(request)}"
+    token_id = getattr(request, "api_token_id", None)
+    if policy == "default" and token_id is not None:
+        return f"token:{token_id}"
+    return f"user:{user.pk}"  # type: ignore[union-attr]
+
+
+def hit(request: HttpRequest, policy: str) -> Usage:
+    """Count one request against ``policy`` and return its usage."""
+    rate = settings.RATE_LIMITS[policy]
+    key = policy_key(request, policy)
+    try:
+        return _count(caches[settings.RATELIMIT_USE_CACHE], policy, rate, key)
+    except Exception:  # Redis down: fail closed onto the per-process counter, never open
+        logger.warning("rate limit store unreachable; counting per process", exc_info=True)
+        return _count(caches["local"], policy, rate, key)
+
+
+def _count(cache, policy: str, rate: str, key: str) -> Usage:  # type: ignore[no-untyped-def]
+    limit, period = _split_rate(rate)
+    window = _get_window(key, period)
+    cache_key = _make_cache_key(f"aragora.{policy}", window, rate, key, None)
+    if cache.add(cache_key, 1, period + _FUDGE_SECONDS):
+        count = 1
+    else:
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr: this request opens the new window
+            count = 1 if cache.add(cache_key, 1, period + _FUDGE_SECONDS) else cache.incr(cache_key)
+    return Usage(policy=policy, limit=limit, count=int(count), reset=window)
+
+
+def view_policy(view: APIView, request: Request) -> str | None:
+    """The policy a view declares for this method (``rate_policy``), ``default`` otherwise.
+
+    A view sets ``rate_policy = "auth"`` or a mapping such as ``{"POST": "debates"}``; methods
+    the mapping does not name fall back to ``default``. ``None`` exempts a view (health checks).
+    """
+    declared = getattr(view, "rate_policy", "default")
+    if isinstance(declared, dict):
+        return declared.get(request.method, "default")
+    return declared
+
+
+class RatePolicyThrottle(BaseThrottle):
+    """DRF throttle applying the view's named policy and recording the usage for the headers."""
+
+    usage: Usage | None = None
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        policy = view_policy(view, request)
+        if policy is None or not settings.RATELIMIT_ENABLE:
+            return True
+        self.usage = hit(request._request, policy)
+        request._request.ratelimit_usage = self.usage  # type: ignore[attr-defined]
+        return not self.usage.limited
+
+    def wait(self) -> float | None:
+        return self.usage.retry_after if self.usage else None

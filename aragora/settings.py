@@ -1,0 +1,359 @@
+"""Aragora settings: one module, driven by the environment.
+
+Nothing set means the embedded defaults: SQLite in the project folder, an in-process cache and
+Celery tasks run eagerly. ``DATABASE_URL`` and ``REDIS_URL`` switch to service mode (PostgreSQL
+and Redis). ``ARAGORA_ENV=production`` refuses to start without its secrets (see
+``_require_production_secrets``). Every variable is documented in ``.env.example`` and README.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if os.environ.get("ARAGORA_READ_DOTENV", "1") == "1" and (BASE_DIR / ".env").is_file():
+    env.read_env(str(BASE_DIR / ".env"))
+
+ENVIRONMENT = env.str("ARAGORA_ENV", default="development")
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured("ARAGORA_ENV must be 'development' or 'production'.")
+PRODUCTION = ENVIRONMENT == "production"
+
+DEBUG = env.bool("ARAGORA_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("ARAGORA_DEBUG must be off in production.")
+
+
+def _require_production_secrets() -> None:
+    """Production never falls back to a development default for a secret."""
+    required = [
+        "ARAGORA_SECRET_KEY",
+        "ARAGORA_ALLOWED_HOSTS",
+        "ARAGORA_JWT_SIGNING_KEYS",
+        "ARAGORA_ENCRYPTION_KEYS",
+        "ARAGORA_TOKEN_PEPPER",
+    ]
+    missing = [name for name in required if not env.str(name, default="").strip()]
+    if missing:
+        raise ImproperlyConfigured(
+            "Production needs these environment variables: " + ", ".join(missing)
+        )
+
+
+if PRODUCTION:
+    _require_production_secrets()
+
+# Development-only fallbacks: never used in production (checked above). They are deliberately
+# marked insecure so `check --deploy` would flag them if they ever leaked into production.
+_DEV_SECRET = "django-insecure-aragora-development-only-key-0123456789abcdefghijklmnop"  # noqa: S105
+SECRET_KEY = env.str("ARAGORA_SECRET_KEY", default=_DEV_SECRET)
+ALLOWED_HOSTS = env.list("ARAGORA_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+# Keys newest first. The development defaults are derived from SECRET_KEY so a developer's
+# machine works with no configuration; production requires real ones.
+JWT_SIGNING_KEYS = env.list("ARAGORA_JWT_SIGNING_KEYS", default=[f"dev-jwt:{SECRET_KEY}"])
+ENCRYPTION_KEYS = env.list("ARAGORA_ENCRYPTION_KEYS", default=[])
+TOKEN_PEPPER = env.str("ARAGORA_TOKEN_PEPPER", default=f"dev-pepper:{SECRET_KEY}")
+
+# --- Applications -----------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "whitenoise.runserver_nostatic",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "csp",
+    "aragora",
+    "accounts",
+    "audit",
+    "privacy",
+]
+
+MIDDLEWARE = [
+    # Outermost: headers and the error shape must reach every response, static files included.
+    "aragora.http.headers.SecurityHeadersMiddleware",
+    # Before anything reads X-Forwarded-*: drops them unless the peer is a trusted proxy.
+    "aragora.http.client_ip.ClientIPMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "aragora.http.ratelimit_headers.RateLimitHeadersMiddleware",
+    "aragora.http.errors.ApiErrorMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    # Before anything reads the body: refuse oversized requests from their headers.
+    "aragora.http.limits.RequestLimitsMiddleware",
+    "audit.middleware.AuditFlushMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "aragora.urls"
+WSGI_APPLICATION = "aragora.wsgi.application"
+ASGI_APPLICATION = "aragora.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- Data stores ------------------------------------------------------------------------------
+SQLITE_PATH = env.str("ARAGORA_SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}")}
+SERVICE_DATABASE = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
+if SERVICE_DATABASE:
+    # Persistent connections with health checks: a new connection per request cost 5.6x
+    # throughput when measured on this kind of machine.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("ARAGORA_DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # Wait for a busy writer instead of failing at once; WAL lets readers run beside it.
+    DATABASES["default"]["OPTIONS"].update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+DATABASES["default"]["ATOMIC_REQUESTS"] = False  # failure audit events must survive (STYLE)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+SERVICE_CACHE = bool(REDIS_URL)
+if SERVICE_CACHE:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "aragora",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        },
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A per-process cache: the fail-closed fallback when Redis is unreachable.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "aragora-local",
+}
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SERVICE_CACHE
+    else "django.contrib.sessions.backends.db"
+)
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("ARAGORA_CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("ARAGORA_CELERY_EAGER", default=not SERVICE_CACHE)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- Authentication and passwords -------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# --- Internationalisation and static files ----------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Serve straight from the apps' folders outside production, so `make run` needs no collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- HTTP security (HDR-1..3) -----------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_AGE = env.int("ARAGORA_SESSION_TIMEOUT", default=24 * 3600)
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_TRUSTED_ORIGINS = env.list("ARAGORA_CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_SSL_REDIRECT = env.bool("ARAGORA_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # cluster probes speak plain HTTP
+SECURE_HSTS_SECONDS = env.int("ARAGORA_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+
+# LOCK-6: proxies whose X-Forwarded-For / X-Forwarded-Proto we believe (IPs or CIDR blocks).
+TRUSTED_PROXIES = env.list("ARAGORA_TRUSTED_PROXIES", default=[])
+if TRUSTED_PROXIES:
+    # Only honoured from a trusted peer: ClientIPMiddleware strips it from everyone else.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# CSP through django-csp 4: strict by default; each list variable adds sources.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, *env.list("ARAGORA_CSP_SCRIPT_SRC", default=[])],
+        "style-src": [SELF, *env.list("ARAGORA_CSP_STYLE_SRC", default=[])],
+        "img-src": [SELF, "data:", *env.list("ARAGORA_CSP_IMG_SRC", default=[])],
+        "connect-src": [SELF, *env.list("ARAGORA_CSP_CONNECT_SRC", default=[])],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if _csp_report_uri := env.str("ARAGORA_CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
+
+# HDR-2: CORS only from the listed origins; a wildcard is refused in production (checks.py).
+ALLOWED_ORIGINS = env.list("ARAGORA_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_ALL_ORIGINS = "*" in ALLOWED_ORIGINS and not PRODUCTION
+CORS_ALLOWED_ORIGINS = [origin for origin in ALLOWED_ORIGINS if origin != "*"]
+CORS_ALLOW_CREDENTIALS = not CORS_ALLOW_ALL_ORIGINS
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = [
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+]
+
+# --- Request limits (LIMIT-1/2) ---------------------------------------------------------------
+MAX_REQUEST_BYTES = env.int("ARAGORA_MAX_REQUEST_BYTES", default=100 * 1024 * 1024)
+MAX_JSON_BYTES = env.int("ARAGORA_MAX_JSON_BYTES", default=10 * 1024 * 1024)
+MAX_MULTIPART_PARTS = env.int("ARAGORA_MAX_MULTIPART_PARTS", default=100)
+MAX_JSON_DEPTH = env.int("ARAGORA_MAX_JSON_DEPTH", default=64)
+# Django's own guards, aligned with ours so whichever trips first gives the same answer.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = MAX_MULTIPART_PARTS
+DATA_UPLOAD_MAX_NUMBER_FILES = MAX_MULTIPART_PARTS
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
+
+# --- Rate limits (RATE-1..3) ------------------------------------------------------------------
+RATE_LIMITS = {
+    "auth": env.str("ARAGORA_RATE_LIMIT_AUTH", default="10/m"),
+    "debates": env.str("ARAGORA_RATE_LIMIT_DEBATES", default="30/m"),
+    "default": env.str("ARAGORA_RATE_LIMIT_DEFAULT", default="100/m"),
+    "upload": env.str("ARAGORA_RATE_LIMIT_UPLOAD", default="5/m"),
+}
+RATELIMIT_ENABLE = env.bool("ARAGORA_RATE_LIMIT_ENABLE", default=True)
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "rl:"
+
+# --- REST framework and OpenAPI ---------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # AUTHZ-1: deny by default; every view states what it needs.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["aragora.ratelimit.RatePolicyThrottle"],
+    "DEFAULT_PARSER_CLASSES": [
+        "aragora.http.json.BoundedJSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "aragora.http.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+PUBLIC_API_DOCS = env.bool("ARAGORA_PUBLIC_API_DOCS", default=not PRODUCTION)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Aragora API",
+    "DESCRIPTION": "Aragora security platform. Errors: {error: {code, message, details}}.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# --- Logging (PWD-4: secrets redacted from every record) -------------------------------------
+LOG_LEVEL = env.str("ARAGORA_LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("ARAGORA_LOG_FORMAT", default="json" if PRODUCTION else "text")
+LOGGING_CONFIG = "aragora.logging.configure_logging"
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "aragora.logging.RedactSecretsFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Route Django's own loggers through the redacting handler instead of their defaults.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+    },
+}

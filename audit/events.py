@@ -1,0 +1,33 @@
+"""The registry of audit event types: stable dotted codes, never renamed (AUDIT-1).
+
+A code is ``<area>.<object>.<verb>``. Add new events here; never change an existing value,
+because stored events and clients' filters refer to it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    # accounts
+    LOGIN_SUCCEEDED = "accounts.login.succeeded"
+    LOGIN_FAILED = "accounts.login.failed"
+    LOGOUT = "accounts.logout"
+    USER_CREATED = "accounts.user.created"
+    PASSWORD_CHANGED = "accounts.password.changed"  # noqa: S105  (an event code)
+    ROLES_CHANGED = "accounts.roles.changed"
+    # requests refused by the HTTP layer
+    RATE_LIMITED = "http.request.rate_limited"
+    REQUEST_REJECTED = "http.request.rejected"
+
+
+# Failures must be kept even when the request that saw them rolls back (STYLE: failure events
+# are written outside any transaction that rolls back).
+FAILURE_EVENTS = frozenset(
+    {
+        EventType.LOGIN_FAILED,
+        EventType.RATE_LIMITED,
+        EventType.REQUEST_REJECTED,
+    }
+)

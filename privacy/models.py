@@ -1,0 +1,1 @@
+"""Privacy models (consents, exports) arrive with the privacy issue."""

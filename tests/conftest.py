@@ -1,0 +1,53 @@
+"""Shared fixtures. Service tests (``@pytest.mark.services``) run only under
+``make test-services`` and fail there if PostgreSQL or Redis cannot be reached; browser tests
+(``@pytest.mark.browser``) skip, with a message, where ``/usr/bin/chromium`` is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+
+SERVICES = os.environ.get("ARAGORA_TEST_SERVICES") == "1"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_services = pytest.mark.skip(reason="service test: run `make test-services`")
+    skip_browser = pytest.mark.skip(reason="browser test: /usr/bin/chromium is not installed")
+    for item in items:
+        if "services" in item.keywords and not SERVICES:
+            item.add_marker(skip_services)
+        if "browser" in item.keywords and not CHROMIUM.exists() and os.environ.get("CI") != "true":
+            item.add_marker(skip_browser)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if SERVICES:
+        _require_services()
+
+
+def _require_services() -> None:
+    """The service pass is worthless on the embedded defaults: refuse to run it there."""
+    import psycopg
+    import redis
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not database_url.startswith("postgres") or not redis_url.startswith("redis"):
+        pytest.exit("service pass needs DATABASE_URL=postgres://... and REDIS_URL=redis://...", 2)
+    try:
+        psycopg.connect(
+            database_url.replace("postgres://", "postgresql://"), connect_timeout=3
+        ).close()
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        pytest.exit(f"service pass: PostgreSQL or Redis unreachable: {exc}", 2)
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> None:
+    for alias in ("default", "local"):
+        caches[alias].clear()

@@ -1,0 +1,83 @@
+"""Run the project in real server processes (gunicorn) for multi-process and memory tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(**overrides: str) -> dict[str, str]:
+    """The environment for a server sharing this test run's database and Redis."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(DJANGO_SETTINGS_MODULE="aragora.settings", ARAGORA_READ_DOTENV="0")
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        env["ARAGORA_SQLITE_PATH"] = str(database["NAME"])
+        env.pop("DATABASE_URL", None)
+    else:
+        env["DATABASE_URL"] = (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+        )
+    env.update(overrides)
+    return env
+
+
+@contextmanager
+def gunicorn(workers: int = 2, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Serve the project on a free port with ``workers`` processes; yield (base URL, master)."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "aragora.wsgi:application",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env(**env))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process)
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not become ready")

@@ -1,0 +1,15 @@
+"""Test settings: the project's settings, a file-backed SQLite test database (so server
+subprocesses can share it) and a test-only URL conf for probing the HTTP layer."""
+
+import os
+
+os.environ["ARAGORA_READ_DOTENV"] = "0"  # a developer's .env must not change the tests
+
+from aragora.settings import *  # noqa: F403
+from aragora.settings import BASE_DIR, DATABASES, SERVICE_DATABASE
+
+if not SERVICE_DATABASE:
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+
+ROOT_URLCONF = "tests.urls"

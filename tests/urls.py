@@ -1,0 +1,90 @@
+"""The project's URLs plus probes used only by the tests."""
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+import audit
+from aragora.http.client_ip import client_ip
+from aragora.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from aragora.urls import urlpatterns as project_urls
+from audit.events import EventType
+
+
+class EchoView(APIView):
+    """Parses the body and answers with its keys."""
+
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        data = request.data
+        return Response({"keys": sorted(data.keys()) if hasattr(data, "keys") else []})
+
+
+class BoomView(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        raise RuntimeError("boom with password=hunter2-canary")
+
+
+class ProbeSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    count = serializers.IntegerField(min_value=1)
+
+
+class ValidateView(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        ProbeSerializer(data=request.data).is_valid(raise_exception=True)
+        return Response({"ok": True})
+
+
+class WhoAmIView(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ip": client_ip(request._request)})
+
+
+class PrivateView(APIView):
+    """Uses the project default permission: authenticated users only."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+@csrf_exempt
+def failing_transaction(request: HttpRequest) -> HttpResponse:
+    """Records a failure and a success event inside a transaction that rolls back."""
+    with transaction.atomic():
+        audit.record(EventType.LOGIN_FAILED, request=request, reason="probe")
+        audit.record(EventType.PASSWORD_CHANGED, request=request)
+        raise RuntimeError("roll back")
+
+
+def plain_get_only(request: HttpRequest) -> HttpResponse:
+    if request.method != "GET":
+        from django.http import HttpResponseNotAllowed
+
+        return HttpResponseNotAllowed(["GET"])
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("api/test/echo", EchoView.as_view()),
+    path("api/test/boom", BoomView.as_view()),
+    path("api/test/plain", plain_get_only),
+    path("api/test/validate", ValidateView.as_view()),
+    path("api/test/whoami", WhoAmIView.as_view()),
+    path("api/test/private", PrivateView.as_view()),
+    path("test/rollback", failing_transaction),
+    path("", include(project_urls)),
+]
