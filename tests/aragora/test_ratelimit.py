@@ -115,3 +115,18 @@ def test_default_policy_exact_under_two_processes_and_20_clients(trial):
     remaining = [int(r.headers["X-RateLimit-Remaining"]) for r in passed]
     assert sorted(remaining) == list(range(limit))  # every value once: no repeats
     assert all(r.headers["Retry-After"] for r in refused)
+
+
+def test_every_api_endpoint_carries_the_default_policy_headers():
+    from django.urls import get_resolver
+
+    from aragora.api_urls import urlpatterns
+
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    resolver = get_resolver()
+    assert resolver.resolve("/api/v1/")
+    for pattern in urlpatterns:
+        path = "/api/" + str(pattern.pattern)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response["X-RateLimit-Limit"] == "100", path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -114,3 +115,19 @@ def test_cors_allows_listed_origin_only(settings):
         HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
     )
     assert "Access-Control-Allow-Origin" not in preflight
+
+
+def test_production_logs_are_json_and_redacted():
+    result = manage(
+        "shell",
+        "-c",
+        "import logging; logging.getLogger('aragora.probe').warning("
+        "'login failed password=%s', 'Sup3r-Secret-Value')",
+        **PRODUCTION,
+    )
+    lines = [line for line in result.stderr.splitlines() if "aragora.probe" in line]
+    assert lines, result.stderr
+    record = json.loads(lines[-1])
+    assert record["level"] == "WARNING" and record["logger"] == "aragora.probe"
+    assert "Sup3r-Secret-Value" not in result.stderr
+    assert "[REDACTED]" in record["message"]

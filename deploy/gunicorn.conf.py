@@ -1,0 +1,22 @@
+"""gunicorn settings for the container (OPS-4). TLS terminates at the ingress (TLS 1.2+)."""
+
+import os
+
+bind = os.environ.get("ARAGORA_BIND", "0.0.0.0:8000")  # nosec B104  (in the container)
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Bounded request lines and headers: part of the request limits (LIMIT-1).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+# The read-only root filesystem leaves /tmp (an emptyDir) for worker heartbeats.
+worker_tmp_dir = "/tmp"  # noqa: S108  # nosec B108  (an emptyDir volume in the pod)
+# Access log without the query string (%(U)s), so no secret in a URL reaches the log.
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("ARAGORA_TRUSTED_PROXIES", "127.0.0.1")
