@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from accounts import schema, signals  # noqa: F401  (adapters and schema extensions)
         from accounts.roles import sync_role_permissions
 
         # Permissions exist only after every app migrated, so the role grants follow them.

@@ -1,6 +1,6 @@
 """Everything under ``/api/``."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from aragora.permissions import PublicDocsOrAdmin
@@ -8,6 +8,7 @@ from aragora.views import ApiRootView
 
 urlpatterns = [
     path("v1/", ApiRootView.as_view(), name="api-root"),
+    path("v1/", include("accounts.api.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[PublicDocsOrAdmin]),

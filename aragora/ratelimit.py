@@ -130,3 +130,24 @@ class RatePolicyThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.usage.retry_after if self.usage else None
+
+
+def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):  # type: ignore[no-untyped-def]
+    """Decorator applying a named policy to a Django (page) view for the given methods."""
+    from functools import wraps
+
+    def decorator(view):  # type: ignore[no-untyped-def]
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if request.method in methods and settings.RATELIMIT_ENABLE:
+                usage = hit(request, policy)
+                request.ratelimit_usage = usage  # type: ignore[attr-defined]
+                if usage.limited:
+                    from aragora.http.errors import error_response
+
+                    return error_response(request, 429)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.BrowserSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -137,7 +138,13 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # Wait for a busy writer instead of failing at once; WAL lets readers run beside it.
     DATABASES["default"]["OPTIONS"].update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Writers take the lock when the transaction begins, so two transactions that read
+            # then write queue up instead of deadlocking (session limit, single-use tokens).
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # failure audit events must survive (STYLE)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -199,7 +206,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/accounts/sessions/"
+ALLOW_SIGNUP = env.bool("ARAGORA_ALLOW_SIGNUP", default=True)
+
+# --- Tokens and sessions (AUTH, SESS) ---------------------------------------------------------
+JWT_ALGORITHM = env.str("ARAGORA_JWT_ALGORITHM", default="HS256")
+if JWT_ALGORITHM not in {"HS256", "HS384", "HS512"}:
+    raise ImproperlyConfigured("ARAGORA_JWT_ALGORITHM must be HS256, HS384 or HS512.")
+JWT_ISSUER = env.str("ARAGORA_JWT_ISSUER", default="aragora")
+JWT_AUDIENCE = env.str("ARAGORA_JWT_AUDIENCE", default="aragora-api")
+ACCESS_TOKEN_TTL = env.int("ARAGORA_ACCESS_TOKEN_TTL", default=900)
+SESSION_TIMEOUT = env.int("ARAGORA_SESSION_TIMEOUT", default=24 * 3600)
+SESSION_IDLE_TIMEOUT = env.int("ARAGORA_SESSION_IDLE_TIMEOUT", default=0)  # 0 = off
+MAX_SESSIONS = env.int("ARAGORA_MAX_SESSIONS", default=10)
+SESSION_ACTIVITY_INTERVAL = 60  # SESS-4: at most one activity write a minute per session
+# How long a process trusts its own "not revoked" answer before asking Redis again (AUTH-4).
+REVOCATION_LOCAL_TTL = env.float("ARAGORA_REVOCATION_LOCAL_TTL", default=0.5)
+ACCESS_COOKIE_NAME = "aragora_access"
+REFRESH_COOKIE_NAME = "aragora_refresh"
+REFRESH_COOKIE_PATH = "/api/v1/auth/"
 
 # --- Internationalisation and static files ----------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -231,7 +256,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = not DEBUG
-SESSION_COOKIE_AGE = env.int("ARAGORA_SESSION_TIMEOUT", default=24 * 3600)
+SESSION_COOKIE_AGE = SESSION_TIMEOUT
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_TRUSTED_ORIGINS = env.list("ARAGORA_CSRF_TRUSTED_ORIGINS", default=[])
@@ -302,7 +327,10 @@ RATELIMIT_CACHE_PREFIX = "rl:"
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.JWTAuthentication",
+        "accounts.authentication.BrowserSessionAuthentication",
+    ],
     # AUTHZ-1: deny by default; every view states what it needs.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["aragora.ratelimit.RatePolicyThrottle"],

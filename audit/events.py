@@ -16,6 +16,9 @@ class EventType(StrEnum):
     LOGOUT = "accounts.logout"
     USER_CREATED = "accounts.user.created"
     PASSWORD_CHANGED = "accounts.password.changed"  # noqa: S105  (an event code)
+    SESSION_ENDED = "accounts.session.ended"
+    REFRESH_REUSED = "accounts.refresh.reused"
+    USER_DEACTIVATED = "accounts.user.deactivated"
     ROLES_CHANGED = "accounts.roles.changed"
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
@@ -27,6 +30,7 @@ class EventType(StrEnum):
 FAILURE_EVENTS = frozenset(
     {
         EventType.LOGIN_FAILED,
+        EventType.REFRESH_REUSED,
         EventType.RATE_LIMITED,
         EventType.REQUEST_REJECTED,
     }

@@ -1,0 +1,220 @@
+"""The accounts API: sign-in, tokens, sessions (API.md, "Accounts and tokens")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth import update_session_auth_hash
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException, NotAuthenticated, NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors
+from accounts.api import serializers as s
+from accounts.api.responses import NO_STORE, clear_auth_cookies, token_response
+from accounts.authentication import TokenInvalid
+from accounts.models import EndReason
+from accounts.services import auth
+from accounts.services.sessions import end_session, end_sessions
+
+
+class InvalidCredentials(APIException):
+    status_code = 401
+    default_detail = "Invalid email or password."
+    default_code = "invalid_credentials"
+    error_code = "invalid_credentials"
+
+
+def current_session_id(request: Request) -> str | None:
+    """The session the caller authenticated with: the token's ``sid`` or the browser's."""
+    from accounts.middleware import SESSION_ID_KEY
+
+    sid = getattr(request._request, "aragora_session_id", None)
+    if sid is None and hasattr(request._request, "session"):
+        sid = request._request.session.get(SESSION_ID_KEY)
+    return str(sid) if sid else None
+
+
+class RegisterView(APIView):
+    """Create an account (``ARAGORA_ALLOW_SIGNUP=0`` hides this endpoint)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    rate_policy = "auth"
+
+    @extend_schema(request=s.RegisterSerializer, responses={201: s.UserCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        if not settings.ALLOW_SIGNUP:
+            raise NotFound
+        data = _valid(s.RegisterSerializer, request)
+        user = auth.register_user(
+            email=data["email"], password=data["password"], request=request._request
+        )
+        return Response({"id": user.pk, "email": user.email}, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    """Password sign-in; returns a token pair in the body or as HttpOnly cookies."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    rate_policy = "auth"
+
+    @extend_schema(request=s.LoginSerializer, responses={200: s.TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(s.LoginSerializer, request)
+        user = auth.check_credentials(
+            request=request._request, email=data["email"], password=data["password"]
+        )
+        if user is None:
+            raise InvalidCredentials
+        tokens = auth.login_api(user=user, request=request._request)
+        return token_response(request._request, tokens, transport=data["transport"])
+
+
+class RefreshView(APIView):
+    """Rotate a refresh token (body or cookie); a replayed one revokes its family."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    rate_policy = "auth"
+
+    @extend_schema(request=s.RefreshSerializer, responses={200: s.TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        secret = _valid(s.RefreshSerializer, request).get("refresh")
+        transport = "bearer"
+        if not secret:
+            secret = request.COOKIES.get(settings.REFRESH_COOKIE_NAME)
+            transport = "cookie"
+            if secret:
+                SessionAuthentication().enforce_csrf(request)
+        if not secret:
+            raise NotAuthenticated("No refresh token was provided.")
+        try:
+            tokens = auth.rotate_refresh_token(secret=secret, request=request._request)
+        except auth.InvalidRefreshToken:
+            raise TokenInvalid("The refresh token is invalid or has expired.") from None
+        return token_response(request._request, tokens, transport=transport)
+
+
+class LogoutView(APIView):
+    """End the current session (by access token, browser session, or a refresh token)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.RefreshSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        session = self._session(request)
+        if session is None:
+            raise NotAuthenticated
+        auth.logout(session=session, request=request._request)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            django_logout(request._request)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        clear_auth_cookies(response)
+        return response
+
+    def _session(self, request: Request):  # type: ignore[no-untyped-def]
+        sid = current_session_id(request)
+        if sid and request.user.is_authenticated:
+            return selectors.active_session(request.user, sid)
+        secret = _valid(s.RefreshSerializer, request).get("refresh")
+        return auth.session_for_refresh(secret) if secret else None
+
+
+class MeView(APIView):
+    """The caller's account."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.MeSerializer})
+    def get(self, request: Request) -> Response:
+        user = request.user
+        body = {
+            "id": user.pk,
+            "email": user.email,
+            "roles": user.roles,
+            "mfa_enabled": False,
+            "date_joined": user.date_joined,
+        }
+        return Response(s.MeSerializer(body).data, headers={"Cache-Control": NO_STORE})
+
+
+class PasswordChangeView(APIView):
+    """Change the password; other sessions end, this one gets fresh tokens (SESS-2)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(s.PasswordChangeSerializer, request)
+        tokens = auth.change_password(
+            user=request.user,
+            current_password=data["current_password"],
+            new_password=data["new_password"],
+            request=request._request,
+            keep_session_id=current_session_id(request),
+            access_jti=getattr(request._request, "aragora_token_jti", None),
+        )
+        if tokens is None:  # a browser session: Django keeps it signed in
+            update_session_auth_hash(request._request, request.user)
+            auth.rebind_browser_session(
+                current_session_id(request), request._request.session.session_key
+            )
+            return Response({"detail": "Password changed."})
+        transport = "cookie" if settings.ACCESS_COOKIE_NAME in request.COOKIES else "bearer"
+        return token_response(request._request, tokens, transport=transport)
+
+
+class SessionListView(APIView):
+    """The caller's active sessions."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.SessionListSerializer})
+    def get(self, request: Request) -> Response:
+        sessions = selectors.active_sessions(request.user)
+        context = {"current_session_id": current_session_id(request)}
+        data = s.SessionSerializer(sessions, many=True, context=context).data
+        return Response({"results": data}, headers={"Cache-Control": NO_STORE})
+
+
+class SessionDetailView(APIView):
+    """End one of the caller's sessions; anyone else's is 404 (AUTHZ-4)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, session_id: str) -> Response:
+        session = selectors.active_session(request.user, session_id)
+        if session is None:
+            raise NotFound
+        end_session(session=session, reason=EndReason.REVOKED, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RevokeOtherSessionsView(APIView):
+    """End every session of the caller except the current one."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: s.RevokedCountSerializer})
+    def post(self, request: Request) -> Response:
+        count = end_sessions(
+            user=request.user,
+            reason=EndReason.OTHERS_REVOKED,
+            keep_session_id=current_session_id(request),
+            request=request._request,
+        )
+        return Response({"revoked": count})
+
+
+def _valid(serializer_class: type, request: Request) -> dict:  # type: ignore[type-arg]
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data  # type: ignore[no-any-return]

@@ -1,0 +1,83 @@
+"""DRF authentication: access tokens from the ``Authorization`` header or the auth cookie.
+
+The hot path is: verify the JWT (no I/O), ask the revocation service (memory, else one Redis
+round trip), load the user (one query), note session activity (one cache operation; one write
+a minute). Cookie-authenticated unsafe requests must carry a valid CSRF token (AUTH-2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from accounts import revocation
+from accounts.models import User
+from accounts.services.sessions import record_activity
+from accounts.tokens import InvalidToken, decode_access_token
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class TokenInvalid(AuthenticationFailed):
+    default_detail = "The access token is invalid or has expired."
+    default_code = "token_invalid"
+    error_code = "token_invalid"
+
+
+def bearer_credential(request: Request) -> str | None:
+    """The credential after ``Bearer`` in the Authorization header, if that is the scheme."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return credential.strip()
+
+
+class JWTAuthentication(BaseAuthentication):
+    """Access tokens (AUTH-1/2/4/5): header first, then the HttpOnly cookie."""
+
+    def authenticate(self, request: Request) -> tuple[User, dict[str, Any]] | None:
+        token = bearer_credential(request)
+        from_cookie = False
+        if token is None:
+            token = request.COOKIES.get(settings.ACCESS_COOKIE_NAME)
+            from_cookie = token is not None
+        if token is None or token.startswith("arg_"):
+            return None  # no credential, or an API token for its own authenticator
+        claims = self._verify(token)
+        user = self._user(claims)
+        if from_cookie and request.method not in SAFE_METHODS:
+            SessionAuthentication().enforce_csrf(request)
+        request._request.aragora_session_id = claims["sid"]  # type: ignore[attr-defined]
+        request._request.aragora_token_jti = claims["jti"]  # type: ignore[attr-defined]
+        return user, claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
+        try:
+            claims = decode_access_token(token)
+        except InvalidToken:
+            raise TokenInvalid from None
+        keys = (revocation.session_key(claims["sid"]), revocation.token_key(claims["jti"]))
+        if revocation.is_revoked(*keys) or not record_activity(claims["sid"]):
+            raise TokenInvalid
+        return claims
+
+    def _user(self, claims: dict[str, Any]) -> User:
+        user = User.objects.filter(pk=claims["sub"], is_active=True).first()
+        if user is None:
+            raise TokenInvalid
+        return user
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class BrowserSessionAuthentication(SessionAuthentication):
+    """The browser pages' Django session, for same-origin calls (CSRF enforced by DRF).
+
+    ``BrowserSessionMiddleware`` has already logged out a browser session that was ended.
+    """

@@ -1,0 +1,1 @@
+"""Business logic for accounts: sessions, sign-in, tokens, passwords."""

@@ -1,0 +1,201 @@
+"""Sign-in, token issue and rotation, logout, password change, deactivation (AUTH, SESS-2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+import audit
+from accounts import revocation
+from accounts.models import EndReason, RefreshToken, SessionKind, User, UserSession, normalize_email
+from accounts.services.sessions import end_session, end_sessions, record_activity, start_session
+from accounts.tokens import AccessToken, hash_refresh_secret, issue_access_token, new_refresh_secret
+from aragora.crypto import keyed_hash
+from audit.events import EventType
+
+
+class InvalidRefreshToken(Exception):
+    """Unknown, expired, consumed, or of an ended session: the caller gets one 401."""
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access: AccessToken
+    refresh: str
+    session: UserSession
+
+
+def email_hash(email: str) -> str:
+    """How an email that matches no account appears in the audit trail (AUDIT-2)."""
+    return keyed_hash(normalize_email(email), purpose="audit-email")[:32]
+
+
+def register_user(*, email: str, password: str, request: HttpRequest) -> User:
+    """Create an account after checking the password policy; report every rule broken."""
+    email = normalize_email(email)
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(email=email).exists():
+        errors["email"] = ["An account with this email already exists."]
+    try:
+        validate_password(password, user=User(email=email))
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    user = User.objects.create_user(email, password)
+    audit.record(EventType.USER_CREATED, actor=user, target=user, request=request)
+    return user
+
+
+def check_credentials(*, request: HttpRequest, email: str, password: str) -> User | None:
+    """Verify a login through Django's ``authenticate`` (so lockout hooks see it); audit it."""
+    user = authenticate(request, email=normalize_email(email), password=password)
+    if user is None:
+        known = User.objects.filter(email=normalize_email(email)).first()
+        audit.record(
+            EventType.LOGIN_FAILED,
+            actor=known,
+            request=request,
+            outcome="invalid_credentials",
+            **({} if known else {"email_hash": email_hash(email)}),
+        )
+    return user  # type: ignore[return-value]
+
+
+def login_api(*, user: User, request: HttpRequest) -> IssuedTokens:
+    """Start an API session for a verified user and issue its first token pair."""
+    session = start_session(user=user, kind=SessionKind.API, request=request)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    audit.record(
+        EventType.LOGIN_SUCCEEDED, actor=user, target=session, request=request, kind=session.kind
+    )
+    return issue_tokens(session=session)
+
+
+def issue_tokens(*, session: UserSession) -> IssuedTokens:
+    """A new access token and a new refresh token in the session's family."""
+    secret, digest = new_refresh_secret()
+    RefreshToken.objects.create(session=session, token_hash=digest, expires_at=session.expires_at)
+    access = issue_access_token(
+        user_id=session.user_id, session_id=str(session.pk), session_expires_at=session.expires_at
+    )
+    return IssuedTokens(access=access, refresh=secret, session=session)
+
+
+def rotate_refresh_token(*, secret: str, request: HttpRequest) -> IssuedTokens:
+    """Consume a refresh token and issue a new pair (AUTH-3).
+
+    One conditional UPDATE on the token's own columns decides: of N parallel redemptions
+    exactly one changes a row, and that one gets the new pair. Every check on the session is
+    made before the UPDATE, so a parallel loser ending the family cannot turn the winner's
+    answer into a second failure. A token presented after it was consumed is a replay: its
+    whole family (the session) is revoked and the event audited.
+    """
+    digest = hash_refresh_secret(secret)
+    now = timezone.now()
+    token = RefreshToken.objects.select_related("session__user").filter(token_hash=digest).first()
+    if token is None or token.expires_at <= now:
+        raise InvalidRefreshToken
+    session = token.session
+    if token.consumed_at is not None:
+        _refresh_reused(session=session, request=request)
+        raise InvalidRefreshToken
+    if not (session.is_active and session.user.is_active) or not record_activity(str(session.pk)):
+        raise InvalidRefreshToken
+    won = RefreshToken.objects.filter(pk=token.pk, consumed_at__isnull=True).update(consumed_at=now)
+    if not won:  # a parallel request consumed it first: this one is the replay
+        _refresh_reused(session=session, request=request)
+        raise InvalidRefreshToken
+    return issue_tokens(session=session)
+
+
+def _refresh_reused(*, session: UserSession, request: HttpRequest) -> None:
+    audit.record(EventType.REFRESH_REUSED, actor=session.user, target=session, request=request)
+    end_session(session=session, reason=EndReason.REFRESH_REUSE, request=request)
+
+
+def session_for_refresh(secret: str) -> UserSession | None:
+    token = (
+        RefreshToken.objects.select_related("session")
+        .filter(token_hash=hash_refresh_secret(secret))
+        .first()
+    )
+    return token.session if token else None
+
+
+def logout(*, session: UserSession, request: HttpRequest) -> None:
+    """End the session the caller is using; its tokens stop working everywhere."""
+    if end_session(session=session, reason=EndReason.LOGOUT, request=request):
+        audit.record(EventType.LOGOUT, actor=session.user, target=session, request=request)
+
+
+def change_password(
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    request: HttpRequest,
+    keep_session_id: str | None = None,
+    access_jti: str | None = None,
+) -> IssuedTokens | None:
+    """Change the password; every session but ``keep_session_id`` ends (SESS-2).
+
+    For an API caller (``access_jti`` given) the current access token and refresh family are
+    replaced by a fresh pair, which is returned. A browser caller keeps its Django session
+    through ``update_session_auth_hash``; every other browser session fails Django's session
+    hash check and has its record ended here.
+    """
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(current_password):
+        errors["current_password"] = ["The current password is not correct."]
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        errors["new_password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        ended = end_sessions(
+            user=user,
+            reason=EndReason.PASSWORD_CHANGED,
+            keep_session_id=keep_session_id,
+            request=request,
+        )
+        audit.record(
+            EventType.PASSWORD_CHANGED,
+            actor=user,
+            target=user,
+            request=request,
+            sessions_ended=ended,
+        )
+        if keep_session_id is None or access_jti is None:
+            return None
+        return _reissue_for(session_id=keep_session_id, access_jti=access_jti)
+
+
+def _reissue_for(*, session_id: str, access_jti: str) -> IssuedTokens:
+    session = UserSession.objects.get(pk=session_id)
+    now = timezone.now()
+    RefreshToken.objects.filter(session=session, consumed_at__isnull=True).update(consumed_at=now)
+    revocation.revoke(revocation.token_key(access_jti), expires_at=session.expires_at)
+    return issue_tokens(session=session)
+
+
+def rebind_browser_session(session_id: str | None, django_session_key: str | None) -> None:
+    """Django gave the browser a new session key (password change): follow it."""
+    if session_id and django_session_key:
+        UserSession.objects.filter(pk=session_id).update(django_session_key=django_session_key)
+
+
+def deactivate_user(*, user: User, actor: User | None, request: HttpRequest | None) -> int:
+    """Deactivate an account and end all its sessions; return how many ended."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    return end_sessions(user=user, reason=EndReason.DEACTIVATED, actor=actor, request=request)

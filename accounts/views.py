@@ -1,0 +1,152 @@
+"""Browser pages for signing in and managing sessions (server-rendered, CSRF-protected)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors
+from accounts.forms import LoginForm, PasswordChangeForm, SignupForm
+from accounts.middleware import SESSION_ID_KEY
+from accounts.models import EndReason
+from accounts.services import auth
+from accounts.services.sessions import end_session, end_sessions
+from aragora.ratelimit import rate_limit
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else settings.LOGIN_REDIRECT_URL
+
+
+@never_cache
+@rate_limit("auth")
+@require_http_methods(["GET", "POST"])
+def login_page(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = auth.check_credentials(
+            request=request,
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+        )
+        if user is not None:
+            login(request, user)  # new session key (SESS-5); the session record follows
+            return redirect(_next_url(request))
+        form.add_error(None, "Invalid email or password.")
+    status = 400 if form.errors else 200
+    return render(
+        request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=status
+    )
+
+
+@require_POST
+def logout_page(request: HttpRequest) -> HttpResponse:
+    logout(request)  # ends the session record through the user_logged_out adapter
+    response = redirect("accounts:login")
+    response["Clear-Site-Data"] = '"cookies", "storage"'
+    return response
+
+
+@never_cache
+@rate_limit("auth")
+@require_http_methods(["GET", "POST"])
+def signup_page(request: HttpRequest) -> HttpResponse:
+    if not settings.ALLOW_SIGNUP:
+        raise Http404
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = auth.register_user(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error("password1" if field == "password" else field, error)
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(request, "Welcome to Aragora.")
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(
+        request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change_page(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            auth.change_password(
+                user=request.user,
+                request=request,  # type: ignore[arg-type]
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                keep_session_id=request.session.get(SESSION_ID_KEY),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            auth.rebind_browser_session(
+                request.session.get(SESSION_ID_KEY), request.session.session_key
+            )
+            messages.success(request, "Password changed. Your other sessions were signed out.")
+            return redirect("accounts:sessions")
+    return render(
+        request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions_page(request: HttpRequest) -> HttpResponse:
+    current = request.session.get(SESSION_ID_KEY)
+    if request.method == "POST":
+        _end_from_page(request, current)
+        return redirect("accounts:sessions")
+    sessions = selectors.active_sessions(request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/sessions.html", {"sessions": sessions, "current": current})
+
+
+def _end_from_page(request: HttpRequest, current: str | None) -> None:
+    user = request.user
+    if request.POST.get("action") == "others":
+        count = end_sessions(
+            user=user,
+            reason=EndReason.OTHERS_REVOKED,  # type: ignore[arg-type]
+            keep_session_id=current,
+            request=request,
+        )
+        messages.success(request, f"Signed out {count} other session(s).")
+        return
+    try:
+        session = selectors.active_session(user, request.POST.get("session_id"))  # type: ignore[arg-type]
+    except ValidationError:
+        session = None
+    if session is None or str(session.pk) == current:
+        messages.error(request, "That session cannot be ended here.")
+        return
+    end_session(session=session, reason=EndReason.REVOKED, request=request)
+    messages.success(request, "Session ended.")
