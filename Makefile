@@ -48,7 +48,7 @@ lint: $(VENV)/.installed
 # `check --deploy` in production mode with throwaway secrets: must report nothing.
 deploy-check: $(VENV)/.installed
 	ARAGORA_ENV=production ARAGORA_SECRET_KEY="$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))')" \
-		ARAGORA_ALLOWED_HOSTS=aragora.example.com ARAGORA_JWT_SIGNING_KEYS=throwaway-jwt-key-$$RANDOM$$RANDOM \
+		ARAGORA_ALLOWED_HOSTS=aragora.example.com ARAGORA_JWT_SIGNING_KEYS="$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(48))')" \
 		ARAGORA_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())')" \
 		ARAGORA_TOKEN_PEPPER=throwaway-pepper-$$RANDOM$$RANDOM \
 		$(PY) manage.py check --deploy --fail-level WARNING

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.forms import UserCreateForm, UserEditForm
 from accounts.models import User
+from accounts.services.auth import deactivate_user
 
 
 @admin.register(User)
@@ -29,3 +30,10 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        """Deactivating an account from the admin ends its sessions and tokens (AUTH-4)."""
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            deactivate_user(user=obj, actor=request.user, request=request)

@@ -90,16 +90,17 @@ def hit(request: HttpRequest, policy: str) -> Usage:
 
 
 def _count(cache, policy: str, rate: str, key: str) -> Usage:  # type: ignore[no-untyped-def]
+    """One atomic increment; a missing counter is created with ``add`` (first writer wins).
+
+    Incrementing first makes the common case (the window's counter exists) one round trip.
+    """
     limit, period = _split_rate(rate)
     window = _get_window(key, period)
     cache_key = _make_cache_key(f"aragora.{policy}", window, rate, key, None)
-    if cache.add(cache_key, 1, period + _FUDGE_SECONDS):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr: this request opens the new window
-            count = 1 if cache.add(cache_key, 1, period + _FUDGE_SECONDS) else cache.incr(cache_key)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # no counter yet for this window
+        count = 1 if cache.add(cache_key, 1, period + _FUDGE_SECONDS) else cache.incr(cache_key)
     return Usage(policy=policy, limit=limit, count=int(count), reset=window)
 
 

@@ -45,6 +45,8 @@ def _require_production_secrets() -> None:
         raise ImproperlyConfigured(
             "Production needs these environment variables: " + ", ".join(missing)
         )
+    if any(len(key) < 32 for key in env.list("ARAGORA_JWT_SIGNING_KEYS")):
+        raise ImproperlyConfigured("Each ARAGORA_JWT_SIGNING_KEYS key needs 32+ characters.")
 
 
 if PRODUCTION:
@@ -220,6 +222,8 @@ SESSION_TIMEOUT = env.int("ARAGORA_SESSION_TIMEOUT", default=24 * 3600)
 SESSION_IDLE_TIMEOUT = env.int("ARAGORA_SESSION_IDLE_TIMEOUT", default=0)  # 0 = off
 MAX_SESSIONS = env.int("ARAGORA_MAX_SESSIONS", default=10)
 SESSION_ACTIVITY_INTERVAL = 60  # SESS-4: at most one activity write a minute per session
+if 0 < SESSION_IDLE_TIMEOUT < 2 * SESSION_ACTIVITY_INTERVAL:
+    raise ImproperlyConfigured("ARAGORA_SESSION_IDLE_TIMEOUT must be 0 (off) or at least 120.")
 # How long a process trusts its own "not revoked" answer before asking Redis again (AUTH-4).
 REVOCATION_LOCAL_TTL = env.float("ARAGORA_REVOCATION_LOCAL_TTL", default=0.5)
 ACCESS_COOKIE_NAME = "aragora_access"

@@ -49,5 +49,24 @@ def _require_services() -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_caches() -> None:
+    from accounts.revocation import reset_local_state
+    from accounts.services.sessions import forget_local_activity
+
     for alias in ("default", "local"):
         caches[alias].clear()
+    reset_local_state()
+    forget_local_activity()
+
+
+@pytest.fixture
+def user(db):  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def api():  # type: ignore[no-untyped-def]
+    from tests.helpers import Api
+
+    return Api()

@@ -101,6 +101,9 @@ class RefreshView(APIView):
             raise TokenInvalid("The refresh token is invalid or has expired.") from None
         return token_response(request._request, tokens, transport=transport)
 
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'  # a refresh failure is a 401, as for an access token
+
 
 class LogoutView(APIView):
     """End the current session (by access token, browser session, or a refresh token)."""

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class SessionKind(models.TextChoices):
@@ -38,7 +39,7 @@ class UserSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
     )
     kind = models.CharField(max_length=16, choices=SessionKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -56,8 +57,6 @@ class UserSession(models.Model):
 
     @property
     def is_active(self) -> bool:
-        from django.utils import timezone
-
         return self.ended_at is None and self.expires_at > timezone.now()
 
 

@@ -198,4 +198,8 @@ def rebind_browser_session(session_id: str | None, django_session_key: str | Non
 def deactivate_user(*, user: User, actor: User | None, request: HttpRequest | None) -> int:
     """Deactivate an account and end all its sessions; return how many ended."""
     User.objects.filter(pk=user.pk).update(is_active=False)
-    return end_sessions(user=user, reason=EndReason.DEACTIVATED, actor=actor, request=request)
+    ended = end_sessions(user=user, reason=EndReason.DEACTIVATED, actor=actor, request=request)
+    audit.record(
+        EventType.USER_DEACTIVATED, actor=actor, target=user, request=request, sessions_ended=ended
+    )
+    return ended

@@ -131,3 +131,14 @@ def test_production_logs_are_json_and_redacted():
     assert record["level"] == "WARNING" and record["logger"] == "aragora.probe"
     assert "Sup3r-Secret-Value" not in result.stderr
     assert "[REDACTED]" in record["message"]
+
+
+def test_production_refuses_short_signing_keys():
+    result = manage("check", **{**PRODUCTION, "ARAGORA_JWT_SIGNING_KEYS": "short-key"})
+    assert result.returncode != 0
+    assert "32+ characters" in result.stderr and "short-key" not in result.stderr
+
+
+def test_idle_timeout_shorter_than_the_activity_interval_is_refused():
+    result = manage("check", ARAGORA_SESSION_IDLE_TIMEOUT="30")
+    assert result.returncode != 0 and "ARAGORA_SESSION_IDLE_TIMEOUT" in result.stderr
