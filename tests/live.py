@@ -65,8 +65,31 @@ def gunicorn(workers: int = 2, **env: str) -> Iterator[tuple[str, subprocess.Pop
         _wait_ready(base, process)
         yield base, process
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the master and its workers, and drop database sessions they may have left."""
+    import psutil
+
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.terminate()
+    process.wait(timeout=20)
+    psutil.wait_procs(children, timeout=10)
+    _close_leftover_backends()
+
+
+def _close_leftover_backends() -> None:
+    """PostgreSQL notices a dead client a moment late; the test database must be droppable."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
