@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts import admin_lockouts  # noqa: F401  (registers the lockout page)
 from accounts.forms import UserCreateForm, UserEditForm
 from accounts.models import User
 from accounts.services.auth import deactivate_user

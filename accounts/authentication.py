@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
 
 from accounts import revocation
@@ -20,6 +20,16 @@ from accounts.services.sessions import record_activity
 from accounts.tokens import InvalidToken, decode_access_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class PasswordChangeRequired(PermissionDenied):
+    default_detail = "Your password has expired: change it before doing anything else."
+    default_code = "password_change_required"
+    error_code = "password_change_required"
+
+
+# What a session with an expired password may still do (PWD-2).
+PASSWORD_CHANGE_ALLOWED = frozenset({"auth-password-change", "auth-logout", "auth-me"})
 
 
 class TokenInvalid(AuthenticationFailed):
@@ -52,6 +62,9 @@ class JWTAuthentication(BaseAuthentication):
         user = self._user(claims)
         if from_cookie and request.method not in SAFE_METHODS:
             SessionAuthentication().enforce_csrf(request)
+        match = request._request.resolver_match
+        if claims.get("pcr") and (match is None or match.url_name not in PASSWORD_CHANGE_ALLOWED):
+            raise PasswordChangeRequired
         request._request.aragora_session_id = claims["sid"]  # type: ignore[attr-defined]
         request._request.aragora_token_jti = claims["jti"]  # type: ignore[attr-defined]
         return user, claims

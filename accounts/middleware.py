@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from accounts import revocation
 from accounts.services.sessions import record_activity
 
 SESSION_ID_KEY = "aragora_session_id"
+PASSWORD_CHANGE_FLAG = "aragora_password_change_required"  # noqa: S105  (a session key name)
 
 
 class BrowserSessionMiddleware:
@@ -26,4 +28,23 @@ class BrowserSessionMiddleware:
             if revoked or not record_activity(session_id):
                 request.session.pop(SESSION_ID_KEY, None)
                 logout(request)
+        return self.get_response(request)
+
+
+class PasswordExpiryMiddleware:
+    """PWD-2: a browser whose password expired may only change it (or log out)."""
+
+    ALLOWED_PREFIXES = ("/accounts/password/change/", "/accounts/logout/", "/static/", "/api/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and session.get(PASSWORD_CHANGE_FLAG)
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+        ):
+            return redirect("accounts:password-change")
         return self.get_response(request)

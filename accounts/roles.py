@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {
         "accounts.view_user",
         "accounts.change_user",
+        "accounts.view_lockoutstate",
+        "accounts.delete_lockoutstate",
         "audit.view_auditevent",
     },
 }

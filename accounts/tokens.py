@@ -48,9 +48,16 @@ def _signing_keys() -> dict[str, str]:
 
 
 def issue_access_token(
-    *, user_id: int, session_id: str, session_expires_at: datetime
+    *,
+    user_id: int,
+    session_id: str,
+    session_expires_at: datetime,
+    password_change_required: bool = False,
 ) -> AccessToken:
-    """Sign an access token for a session; it never outlives the session."""
+    """Sign an access token for a session; it never outlives the session.
+
+    ``pcr`` marks a session whose password expired: it may only change the password.
+    """
     now = int(time.time())
     expires = min(now + settings.ACCESS_TOKEN_TTL, int(session_expires_at.timestamp()))
     jti = secrets.token_hex(16)
@@ -65,6 +72,8 @@ def issue_access_token(
         "sid": str(session_id),
         "typ": "access",
     }
+    if password_change_required:
+        claims["pcr"] = True
     key = settings.JWT_SIGNING_KEYS[0]
     token = jwt.encode(
         claims, key, algorithm=settings.JWT_ALGORITHM, headers={"kid": key_id(key), "typ": "JWT"}

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors
 from accounts.forms import LoginForm, PasswordChangeForm, SignupForm
-from accounts.middleware import SESSION_ID_KEY
+from accounts.middleware import PASSWORD_CHANGE_FLAG, SESSION_ID_KEY
 from accounts.models import EndReason
 from accounts.services import auth
 from accounts.services.sessions import end_session, end_sessions
@@ -108,6 +108,7 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
                     form.add_error(field, error)
         else:
             update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            request.session.pop(PASSWORD_CHANGE_FLAG, None)
             auth.rebind_browser_session(
                 request.session.get(SESSION_ID_KEY), request.session.session_key
             )

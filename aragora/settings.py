@@ -15,6 +15,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts.lockout.tiers import parse_tiers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "csp",
+    "axes",
     "aragora",
     "accounts",
     "audit",
@@ -105,6 +108,8 @@ MIDDLEWARE = [
     "accounts.middleware.BrowserSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.PasswordExpiryMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aragora.urls"
@@ -188,7 +193,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "purge-expired-revocations": {
+        "task": "accounts.tasks.purge_expired_revocations",
+        "schedule": 3600.0,
+    },
+    "purge-idle-lockouts": {"task": "accounts.tasks.purge_idle_lockouts", "schedule": 3600.0},
+}
 
 # --- Authentication and passwords -------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -198,15 +209,37 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# PWD-2: every validator runs, so every broken rule is reported at once.
+PASSWORD_COMPOSITION = env.bool("ARAGORA_PASSWORD_COMPOSITION", default=True)
+PASSWORD_MAX_AGE_DAYS = env.int("ARAGORA_PASSWORD_MAX_AGE_DAYS", default=0)  # 0 = no expiry
+PASSWORD_HISTORY = 5
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email"]},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    {"NAME": "accounts.validators.CompositionValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "accounts.validators.PasswordHistoryValidator",
+        "OPTIONS": {"count": PASSWORD_HISTORY},
+    },
 ]
+# django-axes first: locked keys are refused before any password is hashed (LOCK-2, PWD-3).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOCKOUT_TIERS = parse_tiers(env.str("ARAGORA_LOCKOUT_TIERS", default="5:60,10:900,15:3600"))
+AXES_HANDLER = "accounts.lockout.handler.AragoraAxesHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.responses.axes_lockout_response"
+AXES_CLIENT_IP_CALLABLE = "aragora.http.client_ip.client_ip"
+AXES_VERBOSE = False
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/accounts/sessions/"
 ALLOW_SIGNUP = env.bool("ARAGORA_ALLOW_SIGNUP", default=True)

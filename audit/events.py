@@ -19,6 +19,8 @@ class EventType(StrEnum):
     SESSION_ENDED = "accounts.session.ended"
     REFRESH_REUSED = "accounts.refresh.reused"
     USER_DEACTIVATED = "accounts.user.deactivated"
+    LOCKOUT_LOCKED = "accounts.lockout.locked"
+    LOCKOUT_CLEARED = "accounts.lockout.cleared"
     ROLES_CHANGED = "accounts.roles.changed"
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
@@ -31,6 +33,7 @@ FAILURE_EVENTS = frozenset(
     {
         EventType.LOGIN_FAILED,
         EventType.REFRESH_REUSED,
+        EventType.LOCKOUT_LOCKED,
         EventType.RATE_LIMITED,
         EventType.REQUEST_REJECTED,
     }

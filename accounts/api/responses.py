@@ -22,6 +22,7 @@ def token_response(request: HttpRequest, tokens: IssuedTokens, *, transport: str
         "session_id": str(tokens.session.pk),
         "token_type": "Bearer",
         "transport": transport,
+        "password_change_required": tokens.session.user.password_expired,
     }
     if cookie:
         body["csrf_token"] = get_token(request)

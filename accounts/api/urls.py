@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.api import views
+from accounts.api import admin_views, views
 
 urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="auth-register"),
@@ -16,4 +16,8 @@ urlpatterns = [
         name="sessions-revoke-others",
     ),
     path("sessions/<uuid:session_id>", views.SessionDetailView.as_view(), name="session-detail"),
+    path("admin/lockouts", admin_views.LockoutListView.as_view(), name="admin-lockouts"),
+    path(
+        "admin/lockouts/clear", admin_views.LockoutClearView.as_view(), name="admin-lockouts-clear"
+    ),
 ]

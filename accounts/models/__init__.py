@@ -1,3 +1,5 @@
+from accounts.models.lockout import LockoutState
+from accounts.models.password import PasswordHistory
 from accounts.models.session import (
     EndReason,
     RefreshToken,
@@ -9,6 +11,8 @@ from accounts.models.user import User, UserManager, normalize_email
 
 __all__ = [
     "EndReason",
+    "LockoutState",
+    "PasswordHistory",
     "RefreshToken",
     "RevokedToken",
     "SessionKind",

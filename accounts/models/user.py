@@ -47,6 +47,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    password_changed_at = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
 
@@ -65,6 +66,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def password_expired(self) -> bool:
+        """PWD-2: past ``ARAGORA_PASSWORD_MAX_AGE_DAYS`` (when set) a change is forced."""
+        from datetime import timedelta
+
+        from django.conf import settings
+
+        days = settings.PASSWORD_MAX_AGE_DAYS
+        return bool(days) and timezone.now() - self.password_changed_at > timedelta(days=days)
 
     @property
     def roles(self) -> list[str]:

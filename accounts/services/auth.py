@@ -13,10 +13,13 @@ from django.utils import timezone
 
 import audit
 from accounts import revocation
+from accounts.lockout import service as lockout
+from accounts.lockout.handler import RESERVATION_ATTR
 from accounts.models import EndReason, RefreshToken, SessionKind, User, UserSession, normalize_email
 from accounts.services.sessions import end_session, end_sessions, record_activity, start_session
 from accounts.tokens import AccessToken, hash_refresh_secret, issue_access_token, new_refresh_secret
 from aragora.crypto import keyed_hash
+from aragora.http.client_ip import client_ip
 from audit.events import EventType
 
 
@@ -54,22 +57,47 @@ def register_user(*, email: str, password: str, request: HttpRequest) -> User:
 
 
 def check_credentials(*, request: HttpRequest, email: str, password: str) -> User | None:
-    """Verify a login through Django's ``authenticate`` (so lockout hooks see it); audit it."""
+    """Verify a password, bracketed by the lockout (LOCK-1..3); audit the attempt.
+
+    The attempt is reserved on the email and IP keys first: a locked key raises
+    ``LockedOut`` before any hashing. The password is checked through Django's
+    ``authenticate`` (django-axes' backend sees our reservation). A failure is counted; a
+    success is resolved by ``complete_login`` once the login is complete.
+    """
+    try:
+        reservation = lockout.reserve(email=email, ip=client_ip(request))
+    except lockout.LockedOut:
+        _audit_failure(request, email, outcome="locked_out")
+        raise
+    setattr(request, RESERVATION_ATTR, reservation)
     user = authenticate(request, email=normalize_email(email), password=password)
     if user is None:
-        known = User.objects.filter(email=normalize_email(email)).first()
-        audit.record(
-            EventType.LOGIN_FAILED,
-            actor=known,
-            request=request,
-            outcome="invalid_credentials",
-            **({} if known else {"email_hash": email_hash(email)}),
-        )
+        lockout.record_failure(reservation, request=request)
+        _audit_failure(request, email, outcome="invalid_credentials")
     return user  # type: ignore[return-value]
+
+
+def _audit_failure(request: HttpRequest, email: str, *, outcome: str) -> None:
+    known = User.objects.filter(email=normalize_email(email)).first()
+    audit.record(
+        EventType.LOGIN_FAILED,
+        actor=known,
+        request=request,
+        outcome=outcome,
+        **({} if known else {"email_hash": email_hash(email)}),
+    )
+
+
+def complete_login(request: HttpRequest) -> None:
+    """The login is complete: the email's failure count starts again (never the IP's)."""
+    reservation = getattr(request, RESERVATION_ATTR, None)
+    if reservation is not None:
+        lockout.record_success(reservation, complete=True)
 
 
 def login_api(*, user: User, request: HttpRequest) -> IssuedTokens:
     """Start an API session for a verified user and issue its first token pair."""
+    complete_login(request)
     session = start_session(user=user, kind=SessionKind.API, request=request)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     audit.record(
@@ -83,7 +111,10 @@ def issue_tokens(*, session: UserSession) -> IssuedTokens:
     secret, digest = new_refresh_secret()
     RefreshToken.objects.create(session=session, token_hash=digest, expires_at=session.expires_at)
     access = issue_access_token(
-        user_id=session.user_id, session_id=str(session.pk), session_expires_at=session.expires_at
+        user_id=session.user_id,
+        session_id=str(session.pk),
+        session_expires_at=session.expires_at,
+        password_change_required=session.user.password_expired,
     )
     return IssuedTokens(access=access, refresh=secret, session=session)
 

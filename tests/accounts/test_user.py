@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
@@ -58,6 +57,6 @@ def test_createsuperuser_noinput_gives_the_admin_role(transactional_db):
     user = User.objects.get(email="root@example.com")
     assert user.is_staff and user.is_superuser
     assert user.has_role(Role.ADMIN)
-    assert authenticate(email="root@example.com", password="Correct-Horse-9-Battery") == user
+    assert user.check_password("Correct-Horse-9-Battery")
     assert "Correct-Horse-9-Battery" not in result.stdout + result.stderr
     assert os.environ.get("DJANGO_SUPERUSER_PASSWORD") is None
