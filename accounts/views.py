@@ -15,6 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors
 from accounts.forms import LoginForm, PasswordChangeForm, SignupForm
+from accounts.lockout.responses import locked_out_response
+from accounts.lockout.service import LockedOut
 from accounts.middleware import PASSWORD_CHANGE_FLAG, SESSION_ID_KEY
 from accounts.models import EndReason
 from accounts.services import auth
@@ -38,13 +40,20 @@ def _next_url(request: HttpRequest) -> str:
 def login_page(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = auth.check_credentials(
-            request=request,
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-        )
+        try:
+            user = auth.check_credentials(
+                request=request,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+        except LockedOut as exc:
+            return locked_out_response(request, exc.retry_after)
         if user is not None:
             login(request, user)  # new session key (SESS-5); the session record follows
+            if user.password_expired:
+                request.session[PASSWORD_CHANGE_FLAG] = True
+                messages.warning(request, "Your password has expired. Choose a new one.")
+                return redirect("accounts:password-change")
             return redirect(_next_url(request))
         form.add_error(None, "Invalid email or password.")
     status = 400 if form.errors else 200

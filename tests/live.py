@@ -104,3 +104,18 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError("server did not become ready")
+
+
+def burst(n: int, call):  # type: ignore[no-untyped-def]
+    """Run ``call(i)`` for i in range(n) on n threads released together; return the results."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(n)
+
+    def run(i: int):  # type: ignore[no-untyped-def]
+        barrier.wait()
+        return call(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))

@@ -18,6 +18,8 @@ from accounts import selectors
 from accounts.api import serializers as s
 from accounts.api.responses import NO_STORE, clear_auth_cookies, token_response
 from accounts.authentication import TokenInvalid
+from accounts.lockout.responses import locked_out_response
+from accounts.lockout.service import LockedOut
 from accounts.models import EndReason
 from accounts.services import auth
 from accounts.services.sessions import end_session, end_sessions
@@ -68,9 +70,12 @@ class LoginView(APIView):
     @extend_schema(request=s.LoginSerializer, responses={200: s.TokenPairSerializer})
     def post(self, request: Request) -> Response:
         data = _valid(s.LoginSerializer, request)
-        user = auth.check_credentials(
-            request=request._request, email=data["email"], password=data["password"]
-        )
+        try:
+            user = auth.check_credentials(
+                request=request._request, email=data["email"], password=data["password"]
+            )
+        except LockedOut as exc:
+            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
         if user is None:
             raise InvalidCredentials
         tokens = auth.login_api(user=user, request=request._request)

@@ -193,7 +193,7 @@ def change_password(
         raise ValidationError(errors)
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.save(update_fields=["password", "password_changed_at"])
         ended = end_sessions(
             user=user,
             reason=EndReason.PASSWORD_CHANGED,

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 import requests
 
 from accounts.models import UserSession
 from tests.factories import PASSWORD, UserFactory
-from tests.live import gunicorn
+from tests.live import burst, gunicorn
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 OPEN_LIMITS = {"ARAGORA_RATE_LIMIT_DEFAULT": "10000/m", "ARAGORA_RATE_LIMIT_AUTH": "10000/m"}
-
-
-def burst(n: int, call) -> list[requests.Response]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(n)
-
-    def run(_: int) -> requests.Response:
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def test_one_refresh_token_ten_parallel_redemptions_one_wins():
@@ -38,7 +24,7 @@ def test_one_refresh_token_ten_parallel_redemptions_one_wins():
             ).json()
             responses = burst(
                 10,
-                lambda p=pair: requests.post(
+                lambda _, p=pair: requests.post(
                     f"{base}/api/v1/auth/refresh", json={"refresh": p["refresh"]}, timeout=20
                 ),
             )
@@ -51,7 +37,7 @@ def test_thirteen_parallel_logins_leave_ten_sessions():
     with gunicorn(workers=2, ARAGORA_MAX_SESSIONS="10", **OPEN_LIMITS) as (base, _):
         responses = burst(
             13,
-            lambda: requests.post(
+            lambda _: requests.post(
                 f"{base}/api/v1/auth/login",
                 json={"email": user.email, "password": PASSWORD},
                 timeout=60,
@@ -59,3 +45,37 @@ def test_thirteen_parallel_logins_leave_ten_sessions():
         )
     assert [r.status_code for r in responses] == [200] * 13
     assert UserSession.objects.filter(user=user, ended_at__isnull=True).count() == 10
+
+
+def test_forty_parallel_guesses_verify_at_most_five_passwords():
+    """LOCK-3: 39 wrong passwords and the right one, all at once, across two processes."""
+    import random
+
+    from accounts.lockout import service as lockout
+
+    with gunicorn(workers=2, ARAGORA_TRUSTED_PROXIES="127.0.0.1", **OPEN_LIMITS) as (base, _):
+        for trial in range(3):
+            user = UserFactory()
+            ip = f"198.18.0.{trial + 1}"
+            passwords = ["Wrong-Password-123"] * 39 + [PASSWORD]
+            random.shuffle(passwords)
+            responses = burst(
+                40,
+                lambda i, pw=passwords, ip=ip, email=user.email: requests.post(
+                    f"{base}/api/v1/auth/login",
+                    headers={"X-Forwarded-For": ip},
+                    timeout=60,
+                    json={"email": email, "password": pw[i]},
+                ),
+            )
+            statuses = [r.status_code for r in responses]
+            wrong, right, refused = statuses.count(401), statuses.count(200), statuses.count(429)
+            assert wrong + right <= 5, statuses  # passwords actually verified
+            assert wrong + right + refused == 40, statuses
+            assert all(
+                r.json()["error"]["code"] == "locked_out" for r in responses if r.status_code == 429
+            )
+            counts = {(e.key_type, e.key): e.failures for e in lockout.entries()}
+            assert counts.get(("ip", ip), 0) == wrong  # the failure counter is exact
+            if not right:
+                assert counts.get(("email", user.email), 0) == wrong
