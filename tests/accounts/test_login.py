@@ -151,3 +151,19 @@ def test_cookie_refresh_needs_csrf_too(user):
     assert response.status_code == 200
     assert response.json()["transport"] == "cookie"
     assert response.cookies["aragora_refresh"].value
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh"]
+)
+def test_auth_rate_limit_is_ten_a_minute_per_ip_with_headers(path):
+    api = Api(REMOTE_ADDR="198.51.100.33")
+    codes = []
+    for n in range(11):
+        response = api.post(path, {"email": f"r{n}@example.com", "password": "x", "refresh": "x"})
+        codes.append(response.json().get("error", {}).get("code") if response.content else None)
+        assert response["X-RateLimit-Limit"] == "10"
+    assert "rate_limited" not in codes[:10]  # (login: the IP lockout answers from the 6th on)
+    assert response.status_code == 429 and codes[10] == "rate_limited"
+    assert int(response["Retry-After"]) >= 1
+    assert Api(REMOTE_ADDR="198.51.100.34").post(path, {}).status_code != 429
