@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import admin_lockouts  # noqa: F401  (registers the lockout page)
 from accounts.forms import UserCreateForm, UserEditForm
+from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
+from accounts.services import mfa
 from accounts.services.auth import deactivate_user
 
 
@@ -31,6 +33,21 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+    actions = ["reset_mfa"]
+
+    @admin.action(description="Reset MFA (remove devices and backup codes, end sessions)")
+    def reset_mfa(self, request, queryset):  # type: ignore[no-untyped-def]
+        """MFA-7 from the admin: only right after the acting admin's own step-up."""
+        if not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY)):
+            self.message_user(
+                request,
+                "Confirm it is you first at /accounts/mfa/verify/, then repeat the action.",
+                level=messages.ERROR,
+            )
+            return
+        for user in queryset:
+            mfa.admin_reset(target=user, actor=request.user, request=request)
+        self.message_user(request, f"MFA reset for {queryset.count()} user(s).")
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         """Deactivating an account from the admin ends its sessions and tokens (AUTH-4)."""

@@ -77,3 +77,22 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", "The two passwords differ.")
         return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        help_text="The 6-digit code from your authenticator app, or a backup code.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

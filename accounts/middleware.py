@@ -48,3 +48,29 @@ class PasswordExpiryMiddleware:
         ):
             return redirect("accounts:password-change")
         return self.get_response(request)
+
+
+class AdminMFAMiddleware:
+    """Staff reach the Django admin only MFA-verified, and enrolled when their role says so."""
+
+    OPEN = ("/admin/login/", "/admin/logout/", "/admin/jsi18n/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith("/admin/")
+            and not request.path.startswith(self.OPEN)
+            and user is not None
+            and user.is_authenticated
+            and user.is_staff
+        ):
+            from accounts.services import mfa
+
+            if mfa.needs_enrolment(user):
+                return redirect(f"/accounts/mfa/?next={request.path}")
+            if mfa.has_mfa(user) and not user.is_verified():
+                return redirect(f"/accounts/mfa/verify/?next={request.path}")
+        return self.get_response(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -18,3 +19,33 @@ class IsAdminRole(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.has_role(Role.ADMIN))
+
+
+class MFARequired(PermissionDenied):
+    default_detail = "This needs a fresh MFA verification: POST /api/v1/auth/step-up first."
+    default_code = "mfa_required"
+    error_code = "mfa_required"
+
+
+class MFAEnrolmentRequired(PermissionDenied):
+    default_detail = "Your role requires MFA: enrol at /api/v1/mfa/totp/setup first."
+    default_code = "mfa_enrolment_required"
+    error_code = "mfa_enrolment_required"
+
+
+class FreshMFA(BasePermission):
+    """MFA-6: sensitive operations need a step-up within ``ARAGORA_STEP_UP_MAX_AGE`` when the
+    user has MFA, and users whose role requires MFA must have enrolled."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        from accounts.api.views import current_session_id
+        from accounts.services import mfa
+
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if mfa.needs_enrolment(user):
+            raise MFAEnrolmentRequired
+        if mfa.has_mfa(user) and not mfa.step_up_fresh(current_session_id(request)):
+            raise MFARequired
+        return True

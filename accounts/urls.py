@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import mfa_pages, views
 
 app_name = "accounts"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("signup/", views.signup_page, name="signup"),
     path("password/change/", views.password_change_page, name="password-change"),
     path("sessions/", views.sessions_page, name="sessions"),
+    path("login/mfa/", mfa_pages.login_mfa_page, name="login-mfa"),
+    path("mfa/", mfa_pages.mfa_page, name="mfa"),
+    path("mfa/verify/", mfa_pages.step_up_page, name="step-up"),
 ]

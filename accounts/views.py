@@ -17,9 +17,10 @@ from accounts import selectors
 from accounts.forms import LoginForm, PasswordChangeForm, SignupForm
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
+from accounts.mfa_pages import CHALLENGE_KEY, NEXT_KEY
 from accounts.middleware import PASSWORD_CHANGE_FLAG, SESSION_ID_KEY
 from accounts.models import EndReason
-from accounts.services import auth
+from accounts.services import auth, mfa
 from accounts.services.sessions import end_session, end_sessions
 from aragora.ratelimit import rate_limit
 
@@ -48,6 +49,11 @@ def login_page(request: HttpRequest) -> HttpResponse:
             )
         except LockedOut as exc:
             return locked_out_response(request, exc.retry_after)
+        if user is not None and mfa.has_mfa(user):  # MFA-5: a code comes next
+            auth.release_login(request)
+            request.session[CHALLENGE_KEY] = mfa.begin_challenge(user=user, transport="browser")
+            request.session[NEXT_KEY] = _next_url(request)
+            return redirect("accounts:login-mfa")
         if user is not None:
             login(request, user)  # new session key (SESS-5); the session record follows
             if user.password_expired:

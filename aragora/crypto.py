@@ -1,4 +1,6 @@
-"""Keyed hashing of secrets (token secrets, refresh tokens, backup codes, audit email hashes).
+"""Keyed hashing of secrets, and encryption of secrets we must read back (TOTP keys).
+
+Keyed hashing (token secrets, refresh tokens, backup codes, audit email hashes):
 
 HMAC-SHA256 under the server pepper (``ARAGORA_TOKEN_PEPPER``), with a purpose label so a hash
 made for one use can never be replayed as another.
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 
 
@@ -21,3 +24,24 @@ def keyed_hash(value: str, *, purpose: str) -> str:
 def hashes_match(value: str, expected_hash: str, *, purpose: str) -> bool:
     """Constant-time comparison of ``value``'s keyed hash with a stored one."""
     return hmac.compare_digest(keyed_hash(value, purpose=purpose), expected_hash)
+
+
+# --- Field encryption (ENC-2) ------------------------------------------------------------------
+
+
+def _fernet() -> MultiFernet:
+    """The keys of ``ARAGORA_ENCRYPTION_KEYS``, newest first: the first encrypts, all decrypt."""
+    return MultiFernet([Fernet(key) for key in settings.ENCRYPTION_KEYS])
+
+
+def encrypt(data: bytes) -> str:
+    return _fernet().encrypt(data).decode("ascii")
+
+
+def decrypt(token: str) -> bytes:
+    return _fernet().decrypt(token.encode("ascii"))
+
+
+def reencrypt(token: str) -> str:
+    """The same plaintext under the newest key (key rotation without downtime)."""
+    return _fernet().rotate(token.encode("ascii")).decode("ascii")

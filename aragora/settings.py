@@ -8,6 +8,8 @@ and Redis). ``ARAGORA_ENV=production`` refuses to start without its secrets (see
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -63,7 +65,10 @@ ALLOWED_HOSTS = env.list("ARAGORA_ALLOWED_HOSTS", default=["127.0.0.1", "localho
 # Keys newest first. The development defaults are derived from SECRET_KEY so a developer's
 # machine works with no configuration; production requires real ones.
 JWT_SIGNING_KEYS = env.list("ARAGORA_JWT_SIGNING_KEYS", default=[f"dev-jwt:{SECRET_KEY}"])
-ENCRYPTION_KEYS = env.list("ARAGORA_ENCRYPTION_KEYS", default=[])
+ENCRYPTION_KEYS = env.list("ARAGORA_ENCRYPTION_KEYS", default=[]) or [
+    # Development only: a Fernet key derived from SECRET_KEY (production requires real keys).
+    base64.urlsafe_b64encode(hashlib.sha256(f"dev-fernet:{SECRET_KEY}".encode()).digest()).decode()
+]
 TOKEN_PEPPER = env.str("ARAGORA_TOKEN_PEPPER", default=f"dev-pepper:{SECRET_KEY}")
 
 # --- Applications -----------------------------------------------------------------------------
@@ -81,6 +86,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "axes",
+    "django_otp",
     "aragora",
     "accounts",
     "audit",
@@ -105,7 +111,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.BrowserSessionMiddleware",
+    "accounts.middleware.AdminMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.PasswordExpiryMiddleware",
@@ -243,6 +251,13 @@ AXES_VERBOSE = False
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/accounts/sessions/"
 ALLOW_SIGNUP = env.bool("ARAGORA_ALLOW_SIGNUP", default=True)
+
+# --- MFA (MFA-1..7) ---------------------------------------------------------------------------
+MFA_ISSUER = env.str("ARAGORA_MFA_ISSUER", default="Aragora")
+MFA_CHALLENGE_TTL = env.int("ARAGORA_MFA_CHALLENGE_TTL", default=300)
+STEP_UP_MAX_AGE = env.int("ARAGORA_STEP_UP_MAX_AGE", default=300)
+MFA_REQUIRED_ROLES = env.list("ARAGORA_MFA_REQUIRED_ROLES", default=["admin"])
+BACKUP_CODE_COUNT = 10
 
 # --- Tokens and sessions (AUTH, SESS) ---------------------------------------------------------
 JWT_ALGORITHM = env.str("ARAGORA_JWT_ALGORITHM", default="HS256")

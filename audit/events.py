@@ -21,6 +21,14 @@ class EventType(StrEnum):
     USER_DEACTIVATED = "accounts.user.deactivated"
     LOCKOUT_LOCKED = "accounts.lockout.locked"
     LOCKOUT_CLEARED = "accounts.lockout.cleared"
+    MFA_SETUP = "accounts.mfa.setup"
+    MFA_ENABLED = "accounts.mfa.enabled"
+    MFA_DISABLED = "accounts.mfa.disabled"
+    MFA_VERIFIED = "accounts.mfa.verify.succeeded"
+    MFA_VERIFY_FAILED = "accounts.mfa.verify.failed"
+    BACKUP_CODE_USED = "accounts.mfa.backup_code.used"
+    BACKUP_CODES_REGENERATED = "accounts.mfa.backup_codes.regenerated"
+    MFA_RESET = "accounts.mfa.reset"
     ROLES_CHANGED = "accounts.roles.changed"
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
@@ -34,6 +42,7 @@ FAILURE_EVENTS = frozenset(
         EventType.LOGIN_FAILED,
         EventType.REFRESH_REUSED,
         EventType.LOCKOUT_LOCKED,
+        EventType.MFA_VERIFY_FAILED,
         EventType.RATE_LIMITED,
         EventType.REQUEST_REJECTED,
     }

@@ -52,3 +52,64 @@ class Api:
 
 def error_code(response) -> str:  # type: ignore[no-untyped-def]
     return response.json()["error"]["code"]  # type: ignore[no-any-return]
+
+
+# --- MFA --------------------------------------------------------------------------------------
+
+
+def enrol_mfa(user) -> tuple[bytes, list[str]]:  # type: ignore[no-untyped-def]
+    """Give ``user`` a confirmed TOTP device and backup codes; return (secret, codes)."""
+    from accounts.mfa import totp
+    from accounts.models import TOTPDevice
+    from accounts.services.mfa import _replace_backup_codes
+
+    secret = totp.new_secret()
+    device = TOTPDevice(user=user, name="authenticator", confirmed=True)
+    device.secret = secret
+    device.save()
+    return secret, _replace_backup_codes(user)
+
+
+def fresh_code(user, secret: bytes) -> str:  # type: ignore[no-untyped-def]
+    """A valid TOTP code not used yet (steps now-1..now+1 are accepted, each once)."""
+    import time
+
+    from accounts.mfa import totp
+    from accounts.models import TOTPDevice
+
+    used = TOTPDevice.objects.get(user=user).last_used_step
+    now = totp.step_at(time.time())
+    for step in (now - 1, now, now + 1):
+        if step > used:
+            return totp.hotp(secret, step)
+    raise AssertionError("three codes used in one window; use a backup code")
+
+
+def mfa_login(api: Api, user, secret: bytes) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Password then code; the api keeps the access token. Returns the token pair."""
+    first = api.login(user.email)
+    assert first.get("mfa_required") is True, first
+    response = api.post(
+        "/api/v1/auth/mfa/verify",
+        {"mfa_token": first["mfa_token"], "code": fresh_code(user, secret)},
+    )
+    assert response.status_code == 200, response.content
+    pair = response.json()
+    api.token = pair["access"]
+    return pair  # type: ignore[no-any-return]
+
+
+def verified_admin_client(user) -> Client:  # type: ignore[no-untyped-def]
+    """A browser session of a staff user with MFA, marked verified as the admin gate needs."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        enrol_mfa(user)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session.save()
+    return client

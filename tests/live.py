@@ -40,7 +40,9 @@ def server_env(**overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(workers: int = 2, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def gunicorn(
+    workers: int = 2, threads: int = 4, **env: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Serve the project on a free port with ``workers`` processes; yield (base URL, master)."""
     port = free_port()
     command = [
@@ -55,7 +57,7 @@ def gunicorn(workers: int = 2, **env: str) -> Iterator[tuple[str, subprocess.Pop
         "--worker-class",
         "gthread",
         "--threads",
-        "4",
+        str(threads),
         "--log-level",
         "warning",
     ]

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.lockout import service as lockout
-from accounts.permissions import IsAdminRole
+from accounts.permissions import FreshMFA, IsAdminRole
 
 
 class LockoutSerializer(serializers.Serializer):
@@ -67,7 +67,7 @@ class LockoutListView(APIView):
 
 
 class LockoutClearView(APIView):
-    permission_classes = [IsAuthenticated, IsAdminRole]
+    permission_classes = [IsAuthenticated, IsAdminRole, FreshMFA]
 
     @extend_schema(request=ClearSerializer, responses={200: ClearedSerializer})
     def post(self, request: Request) -> Response:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.api import admin_views, views
+from accounts.api import admin_views, mfa_views, views
 
 urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="auth-register"),
@@ -16,6 +16,21 @@ urlpatterns = [
         name="sessions-revoke-others",
     ),
     path("sessions/<uuid:session_id>", views.SessionDetailView.as_view(), name="session-detail"),
+    path("auth/mfa/verify", mfa_views.MFAVerifyView.as_view(), name="auth-mfa-verify"),
+    path("auth/step-up", mfa_views.StepUpView.as_view(), name="auth-step-up"),
+    path("mfa/totp/setup", mfa_views.TOTPSetupView.as_view(), name="mfa-totp-setup"),
+    path("mfa/totp/confirm", mfa_views.TOTPConfirmView.as_view(), name="mfa-totp-confirm"),
+    path(
+        "mfa/backup-codes/regenerate",
+        mfa_views.BackupCodesRegenerateView.as_view(),
+        name="mfa-backup-codes-regenerate",
+    ),
+    path("mfa/disable", mfa_views.MFADisableView.as_view(), name="mfa-disable"),
+    path(
+        "admin/users/<int:user_id>/mfa-reset",
+        mfa_views.AdminMFAResetView.as_view(),
+        name="admin-user-mfa-reset",
+    ),
     path("admin/lockouts", admin_views.LockoutListView.as_view(), name="admin-lockouts"),
     path(
         "admin/lockouts/clear", admin_views.LockoutClearView.as_view(), name="admin-lockouts-clear"

@@ -21,7 +21,8 @@ from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.models import EndReason
-from accounts.services import auth
+from accounts.permissions import FreshMFA
+from accounts.services import auth, mfa
 from accounts.services.sessions import end_session, end_sessions
 
 
@@ -78,6 +79,12 @@ class LoginView(APIView):
             return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
         if user is None:
             raise InvalidCredentials
+        if mfa.has_mfa(user):  # MFA-5: the password alone never yields a token
+            auth.release_login(request._request)
+            token = mfa.begin_challenge(user=user, transport=data["transport"])
+            return Response(
+                {"mfa_required": True, "mfa_token": token}, headers={"Cache-Control": NO_STORE}
+            )
         tokens = auth.login_api(user=user, request=request._request)
         return token_response(request._request, tokens, transport=data["transport"])
 
@@ -147,7 +154,7 @@ class MeView(APIView):
             "id": user.pk,
             "email": user.email,
             "roles": user.roles,
-            "mfa_enabled": False,
+            "mfa_enabled": mfa.has_mfa(user),
             "date_joined": user.date_joined,
         }
         return Response(s.MeSerializer(body).data, headers={"Cache-Control": NO_STORE})
@@ -156,7 +163,7 @@ class MeView(APIView):
 class PasswordChangeView(APIView):
     """Change the password; other sessions end, this one gets fresh tokens (SESS-2)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, FreshMFA]
 
     @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
     def post(self, request: Request) -> Response:

@@ -1,4 +1,5 @@
 from accounts.models.lockout import LockoutState
+from accounts.models.mfa import BackupCode, BackupCodeDevice, MFAChallenge, TOTPDevice
 from accounts.models.password import PasswordHistory
 from accounts.models.session import (
     EndReason,
@@ -10,12 +11,16 @@ from accounts.models.session import (
 from accounts.models.user import User, UserManager, normalize_email
 
 __all__ = [
+    "BackupCode",
+    "BackupCodeDevice",
     "EndReason",
     "LockoutState",
+    "MFAChallenge",
     "PasswordHistory",
     "RefreshToken",
     "RevokedToken",
     "SessionKind",
+    "TOTPDevice",
     "User",
     "UserManager",
     "UserSession",

@@ -45,6 +45,7 @@ class UserSession(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=256, blank=True)
     django_session_key = models.CharField(max_length=40, blank=True)
+    step_up_at = models.DateTimeField(null=True, blank=True)  # last fresh MFA check (MFA-6)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
 

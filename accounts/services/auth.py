@@ -95,6 +95,13 @@ def complete_login(request: HttpRequest) -> None:
         lockout.record_success(reservation, complete=True)
 
 
+def release_login(request: HttpRequest) -> None:
+    """The password was right but the login is not complete (MFA next): count nothing."""
+    reservation = getattr(request, RESERVATION_ATTR, None)
+    if reservation is not None:
+        lockout.record_success(reservation, complete=False)
+
+
 def login_api(*, user: User, request: HttpRequest) -> IssuedTokens:
     """Start an API session for a verified user and issue its first token pair."""
     complete_login(request)

@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
-
-from aragora.http.limits import RequestDataTooBig
 
 
 class BoundedJSONParser(JSONParser):

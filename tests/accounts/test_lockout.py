@@ -11,7 +11,7 @@ from accounts.lockout import service as lockout
 from accounts.lockout.tiers import lock_seconds, next_lock_at, parse_tiers
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import Api, error_code
+from tests.helpers import Api, enrol_mfa, error_code, mfa_login, verified_admin_client
 
 pytestmark = pytest.mark.django_db
 WRONG = "Wrong-Password-123"
@@ -184,8 +184,9 @@ def test_admin_lists_and_clears_lockouts(user, django_user_model):
     viewer = UserFactory(roles=["viewer"])
     for _ in range(5):
         attempt(user.email)
+    secret, _ = enrol_mfa(admin)
     api = Api()
-    api.as_user(admin.email, PASSWORD)
+    mfa_login(api, admin, secret)  # fresh from the code step: step-up holds
     listed = api.get("/api/v1/admin/lockouts")
     assert listed.status_code == 200
     keys = {(r["key_type"], r["key"]): r for r in listed.json()["results"]}
@@ -208,8 +209,7 @@ def test_django_admin_page_shows_the_live_store_and_clears(user):
     admin = UserFactory(roles=["admin"], is_staff=True)
     for _ in range(5):
         attempt(user.email)
-    client = Client()
-    client.force_login(admin)
+    client = verified_admin_client(admin)
     page = client.get("/admin/accounts/lockoutstate/")
     assert page.status_code == 200
     assert user.email in page.content.decode()

@@ -17,7 +17,7 @@ from accounts.services import auth
 from accounts.services.sessions import start_session
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import Api, error_code
+from tests.helpers import Api, error_code, verified_admin_client
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Brand-New-Passphrase-77"
@@ -216,8 +216,7 @@ def test_deactivation_revokes_every_token(user):
 def test_deactivation_from_the_django_admin_revokes_tokens(user):
     admin = get_user_model().objects.create_superuser("boss@example.com", PASSWORD)
     pair = Api().login(user.email)
-    client = Client()
-    client.force_login(admin)
+    client = verified_admin_client(admin)
     response = client.post(
         f"/admin/accounts/user/{user.pk}/change/",
         {
@@ -229,6 +228,7 @@ def test_deactivation_from_the_django_admin_revokes_tokens(user):
         },
     )
     assert response.status_code == 302, response.content[:2000]
+    assert response["Location"] == "/admin/accounts/user/"
     user.refresh_from_db()
     assert not user.is_active
     assert me_status(pair["access"]) == 401

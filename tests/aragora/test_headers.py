@@ -71,8 +71,9 @@ def test_policy_headers_on_429(client, settings):
 
 @pytest.mark.django_db
 def test_admin_page_for_a_staff_user_has_headers(client, django_user_model):
+    from tests.helpers import verified_admin_client
+
     admin = django_user_model.objects.create_superuser("root@example.com", "Str0ng-Passw0rd!")
-    client.force_login(admin)
-    response = client.get("/admin/")
+    response = verified_admin_client(admin).get("/admin/")
     assert response.status_code == 200
     assert_policy_headers(response)

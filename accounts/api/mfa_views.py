@@ -1,0 +1,165 @@
+"""The MFA API (API.md "MFA", plus /auth/mfa/verify, /auth/step-up and the admin reset)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.responses import NO_STORE, token_response
+from accounts.api.views import current_session_id
+from accounts.authentication import TokenInvalid
+from accounts.lockout.responses import locked_out_response
+from accounts.lockout.service import LockedOut
+from accounts.models import User
+from accounts.permissions import FreshMFA, IsAdminRole
+from accounts.services import auth, mfa
+
+
+class InvalidCodeError(APIException):
+    status_code = 401
+    default_detail = "Invalid code."
+    default_code = "invalid_credentials"
+    error_code = "invalid_credentials"
+
+
+class CodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+
+
+class VerifySerializer(CodeSerializer):
+    mfa_token = serializers.CharField(max_length=128)
+
+
+class PasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class SetupSerializer(serializers.Serializer):
+    secret = serializers.CharField()
+    otpauth_uri = serializers.CharField()
+    qr_svg = serializers.CharField()
+
+
+class BackupCodesSerializer(serializers.Serializer):
+    backup_codes = serializers.ListField(child=serializers.CharField())
+
+
+class StepUpSerializer(serializers.Serializer):
+    step_up_expires_at = serializers.DateTimeField()
+
+
+def _valid(serializer_class: type, request: Request) -> dict:  # type: ignore[type-arg]
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data  # type: ignore[no-any-return]
+
+
+class TOTPSetupView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: SetupSerializer})
+    def post(self, request: Request) -> Response:
+        body = mfa.begin_setup(user=request.user, request=request._request)
+        return Response(body, headers={"Cache-Control": NO_STORE})
+
+
+class TOTPConfirmView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CodeSerializer, responses={200: BackupCodesSerializer})
+    def post(self, request: Request) -> Response:
+        code = _valid(CodeSerializer, request)["code"]
+        codes = mfa.confirm_setup(
+            user=request.user,
+            code=code,
+            request=request._request,
+            session_id=current_session_id(request),
+        )
+        return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
+
+
+class BackupCodesRegenerateView(APIView):
+    permission_classes = [IsAuthenticated, FreshMFA]
+
+    @extend_schema(request=None, responses={200: BackupCodesSerializer})
+    def post(self, request: Request) -> Response:
+        codes = mfa.regenerate_backup_codes(user=request.user, request=request._request)
+        return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
+
+
+class MFADisableView(APIView):
+    permission_classes = [IsAuthenticated, FreshMFA]
+
+    @extend_schema(request=PasswordSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        password = _valid(PasswordSerializer, request)["password"]
+        mfa.disable(user=request.user, password=password, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MFAVerifyView(APIView):
+    """The second login step: ``mfa_token`` plus a TOTP or backup code gives the tokens."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+    rate_policy = "auth"
+
+    @extend_schema(request=VerifySerializer, responses={200: None})
+    def post(self, request: Request) -> Response:
+        data = _valid(VerifySerializer, request)
+        try:
+            challenge = mfa.open_challenge(data["mfa_token"])
+            user = mfa.finish_challenge(
+                challenge=challenge, code=data["code"], request=request._request
+            )
+        except mfa.InvalidChallenge:
+            raise TokenInvalid("The MFA token is invalid, expired or used.") from None
+        except mfa.InvalidCode:
+            raise InvalidCodeError from None
+        except LockedOut as exc:
+            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
+        tokens = auth.login_api(user=user, request=request._request)
+        mfa.mark_step_up(str(tokens.session.pk))
+        return token_response(request._request, tokens, transport=challenge.transport)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class StepUpView(APIView):
+    """MFA-6: a fresh code marks the current session as recently verified."""
+
+    permission_classes = [IsAuthenticated]
+    rate_policy = "auth"
+
+    @extend_schema(request=CodeSerializer, responses={200: StepUpSerializer})
+    def post(self, request: Request) -> Response:
+        code = _valid(CodeSerializer, request)["code"]
+        try:
+            mfa.verify_code(
+                user=request.user, code=code, request=request._request, completes_login=False
+            )
+        except mfa.InvalidCode:
+            raise InvalidCodeError from None
+        except LockedOut as exc:
+            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
+        expires = mfa.mark_step_up(current_session_id(request))
+        return Response({"step_up_expires_at": expires})
+
+
+class AdminMFAResetView(APIView):
+    """MFA-7: an admin who passed step-up removes a user's MFA and ends their sessions."""
+
+    permission_classes = [IsAuthenticated, IsAdminRole, FreshMFA]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, user_id: int) -> Response:
+        target = get_object_or_404(User, pk=user_id)
+        mfa.admin_reset(target=target, actor=request.user, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,170 @@
+"""MFA pages: the login code step, enrolment and management, and step-up (MFA-5, MFA-6)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from accounts.forms import CodeForm, PasswordForm
+from accounts.lockout.responses import locked_out_response
+from accounts.lockout.service import LockedOut
+from accounts.middleware import SESSION_ID_KEY
+from accounts.services import mfa
+from aragora.ratelimit import rate_limit
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+CHALLENGE_KEY = "aragora_mfa_challenge"
+NEXT_KEY = "aragora_mfa_next"
+
+
+def _safe_next(request: HttpRequest, target: str | None, default: str) -> str:
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@never_cache
+@rate_limit("auth")
+@require_http_methods(["GET", "POST"])
+def login_mfa_page(request: HttpRequest) -> HttpResponse:
+    """Second login step: the code for the challenge the password step left in the session."""
+    token = request.session.get(CHALLENGE_KEY)
+    if not token:
+        return redirect("accounts:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            challenge = mfa.open_challenge(token)
+            user = mfa.finish_challenge(
+                challenge=challenge, code=form.cleaned_data["code"], request=request
+            )
+        except LockedOut as exc:
+            return locked_out_response(request, exc.retry_after)
+        except mfa.InvalidChallenge:
+            request.session.pop(CHALLENGE_KEY, None)
+            messages.error(request, "That sign-in expired. Enter your password again.")
+            return redirect("accounts:login")
+        except mfa.InvalidCode:
+            form.add_error("code", "That code is not valid.")
+        else:
+            target = request.session.pop(NEXT_KEY, None)
+            request.session.pop(CHALLENGE_KEY, None)
+            login(request, user, backend=BACKEND)
+            _mark_verified(request, user)
+            return redirect(_safe_next(request, target, settings.LOGIN_REDIRECT_URL))
+    return render(
+        request, "accounts/login_mfa.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def _mark_verified(request: HttpRequest, user) -> None:  # type: ignore[no-untyped-def]
+    """django-otp's verified flag (the admin gate reads it) and a fresh step-up."""
+    device = mfa.confirmed_device(user)
+    if device is not None:
+        otp_login(request, device)
+    mfa.mark_step_up(request.session.get(SESSION_ID_KEY))
+
+
+@never_cache
+@login_required
+@rate_limit("auth")
+@require_http_methods(["GET", "POST"])
+def step_up_page(request: HttpRequest) -> HttpResponse:
+    """A fresh code for sensitive actions and for the Django admin."""
+    target = _safe_next(
+        request, request.POST.get("next") or request.GET.get("next"), "/accounts/mfa/"
+    )
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mfa.verify_code(
+                user=request.user,
+                code=form.cleaned_data["code"],  # type: ignore[arg-type]
+                request=request,
+                completes_login=False,
+            )
+        except LockedOut as exc:
+            return locked_out_response(request, exc.retry_after)
+        except mfa.InvalidCode:
+            form.add_error("code", "That code is not valid.")
+        else:
+            _mark_verified(request, request.user)
+            return redirect(target)
+    return render(
+        request,
+        "accounts/step_up.html",
+        {"form": form, "next": target},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_page(request: HttpRequest) -> HttpResponse:
+    """Enrol (QR, manual key, confirm), see backup codes left, regenerate, disable."""
+    user = request.user
+    action = request.POST.get("action") if request.method == "POST" else None
+    context: dict = {
+        "enabled": mfa.has_mfa(user),  # type: ignore[arg-type]
+        "required": mfa.needs_enrolment(user),
+    }  # type: ignore[arg-type]
+    try:
+        if action == "setup":
+            context["setup"] = mfa.begin_setup(user=user, request=request)  # type: ignore[arg-type]
+            context["form"] = CodeForm()
+        elif action == "confirm":
+            return _confirm(request, context)
+        elif action in {"regenerate", "disable"}:
+            if not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY)):
+                messages.info(request, "Confirm it is you with a code first.")
+                return redirect(f"/accounts/mfa/verify/?next={request.path}")
+            return _regenerate(request, context) if action == "regenerate" else _disable(request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:mfa")
+    if context["enabled"]:
+        context["backup_codes_left"] = mfa.backup_codes_left(user)  # type: ignore[arg-type]
+        context["password_form"] = PasswordForm()
+    return render(request, "accounts/mfa.html", context)
+
+
+def _confirm(request: HttpRequest, context: dict) -> HttpResponse:  # type: ignore[type-arg]
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            codes = mfa.confirm_setup(
+                user=request.user,
+                code=form.cleaned_data["code"],  # type: ignore[arg-type]
+                request=request,
+                session_id=request.session.get(SESSION_ID_KEY),
+            )
+        except ValidationError:
+            messages.error(request, "That code is not valid. Start again and scan the new code.")
+            return redirect("accounts:mfa")
+        _mark_verified(request, request.user)
+        return render(request, "accounts/backup_codes.html", {"codes": codes})
+    return redirect("accounts:mfa")
+
+
+def _regenerate(request: HttpRequest, context: dict) -> HttpResponse:  # type: ignore[type-arg]
+    codes = mfa.regenerate_backup_codes(user=request.user, request=request)  # type: ignore[arg-type]
+    return render(request, "accounts/backup_codes.html", {"codes": codes})
+
+
+def _disable(request: HttpRequest) -> HttpResponse:
+    form = PasswordForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError("Enter your password.")
+    mfa.disable(user=request.user, password=form.cleaned_data["password"], request=request)  # type: ignore[arg-type]
+    messages.success(request, "Two-factor authentication is off.")
+    return redirect("accounts:mfa")

@@ -1,0 +1,252 @@
+"""MFA flows (MFA-1..7): enrolment, code checks, the two-step login, step-up, reset.
+
+Every code check is bracketed by the lockout (``accounts.lockout``) exactly like a password:
+a wrong code counts toward the email and IP keys, a locked key is refused before any check, so
+a burst of parallel guesses verifies at most as many codes as there are failures left.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+import audit
+from accounts.lockout import service as lockout
+from accounts.lockout.handler import RESERVATION_ATTR
+from accounts.mfa import backup, totp
+from accounts.models import (
+    BackupCode,
+    BackupCodeDevice,
+    EndReason,
+    MFAChallenge,
+    TOTPDevice,
+    User,
+    UserSession,
+)
+from accounts.services.sessions import end_sessions
+from aragora.crypto import keyed_hash
+from aragora.http.client_ip import client_ip
+from audit.events import EventType
+
+CHALLENGE_PURPOSE = "mfa-challenge"
+
+
+class InvalidCode(Exception):
+    """The code was wrong, already used, or the user has no MFA."""
+
+
+class InvalidChallenge(Exception):
+    """The ``mfa_token`` is unknown, expired or used."""
+
+
+# --- State ------------------------------------------------------------------------------------
+
+
+def has_mfa(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def needs_enrolment(user: User) -> bool:
+    """Users in ``ARAGORA_MFA_REQUIRED_ROLES`` must enrol before any sensitive operation."""
+    required = set(settings.MFA_REQUIRED_ROLES)
+    return bool(required & set(user.roles)) and not has_mfa(user)
+
+
+def backup_codes_left(user: User) -> int:
+    return BackupCode.objects.filter(device__user=user, used_at__isnull=True).count()
+
+
+def step_up_fresh(session_id: str | None) -> bool:
+    if not session_id:
+        return False
+    horizon = timezone.now() - timedelta(seconds=settings.STEP_UP_MAX_AGE)
+    return UserSession.objects.filter(pk=session_id, step_up_at__gt=horizon).exists()
+
+
+def mark_step_up(session_id: str | None) -> datetime:
+    now = timezone.now()
+    if session_id:
+        UserSession.objects.filter(pk=session_id).update(step_up_at=now)
+    return now + timedelta(seconds=settings.STEP_UP_MAX_AGE)
+
+
+# --- Enrolment --------------------------------------------------------------------------------
+
+
+def begin_setup(*, user: User, request: HttpRequest) -> dict[str, str]:
+    """A new, unconfirmed TOTP device: its secret, ``otpauth://`` URI and QR code (MFA-1)."""
+    if has_mfa(user):
+        raise ValidationError("MFA is already enabled; disable it first to enrol again.")
+    secret = totp.new_secret()
+    device, _ = TOTPDevice.objects.get_or_create(user=user, defaults={"name": "authenticator"})
+    device.secret = secret
+    device.confirmed = False
+    device.last_used_step = -1
+    device.save()
+    uri = totp.provisioning_uri(secret, account=user.email, issuer=settings.MFA_ISSUER)
+    audit.record(EventType.MFA_SETUP, actor=user, target=user, request=request)
+    return {"secret": totp.b32(secret), "otpauth_uri": uri, "qr_svg": totp.qr_svg(uri)}
+
+
+def confirm_setup(
+    *, user: User, code: str, request: HttpRequest, session_id: str | None
+) -> list[str]:
+    """Activate the device with one valid code; return the 10 backup codes (shown once)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        raise ValidationError("Start the set-up first.")
+    if not consume_totp(device=device, code=code):
+        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request, stage="confirm")
+        raise ValidationError({"code": ["That code is not valid. Check the time on your device."]})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        codes = _replace_backup_codes(user)
+    mark_step_up(session_id)
+    audit.record(EventType.MFA_ENABLED, actor=user, target=user, request=request)
+    return codes
+
+
+def regenerate_backup_codes(*, user: User, request: HttpRequest) -> list[str]:
+    if not has_mfa(user):
+        raise ValidationError("MFA is not enabled.")
+    codes = _replace_backup_codes(user)
+    audit.record(EventType.BACKUP_CODES_REGENERATED, actor=user, target=user, request=request)
+    return codes
+
+
+def _replace_backup_codes(user: User) -> list[str]:
+    device, _ = BackupCodeDevice.objects.get_or_create(
+        user=user, defaults={"name": "backup codes", "confirmed": True}
+    )
+    device.codes.all().delete()
+    codes = [backup.new_code() for _ in range(settings.BACKUP_CODE_COUNT)]
+    BackupCode.objects.bulk_create(
+        BackupCode(device=device, code_hash=backup.code_hash(code)) for code in codes
+    )
+    return codes
+
+
+def disable(*, user: User, password: str, request: HttpRequest) -> None:
+    """Turn MFA off (the caller has passed step-up); needs the password too."""
+    if not user.check_password(password):
+        raise ValidationError({"password": ["The password is not correct."]})
+    _remove_devices(user)
+    audit.record(EventType.MFA_DISABLED, actor=user, target=user, request=request)
+
+
+def admin_reset(*, target: User, actor: User, request: HttpRequest) -> int:
+    """MFA-7: remove the user's devices and codes, end their sessions; audited."""
+    with transaction.atomic():
+        _remove_devices(target)
+        ended = end_sessions(user=target, reason=EndReason.ADMIN, actor=actor, request=request)
+    audit.record(
+        EventType.MFA_RESET, actor=actor, target=target, request=request, sessions_ended=ended
+    )
+    return ended
+
+
+def _remove_devices(user: User) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    BackupCodeDevice.objects.filter(user=user).delete()
+
+
+# --- Checking codes ---------------------------------------------------------------------------
+
+
+def consume_totp(*, device: TOTPDevice, code: str, now: float | None = None) -> bool:
+    """Accept a TOTP code once: the step it matches must move ``last_used_step`` forward."""
+    step = totp.matching_step(device.secret, code, time.time() if now is None else now)
+    if step is None:
+        return False
+    moved = TOTPDevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(
+        last_used_step=step
+    )
+    return moved == 1
+
+
+def consume_backup_code(*, device: BackupCodeDevice, code: str) -> bool:
+    """Accept a backup code once (one conditional UPDATE decides among parallel uses)."""
+    used = BackupCode.objects.filter(
+        device=device, code_hash=backup.code_hash(code), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    return used == 1
+
+
+def verify_code(*, user: User, code: str, request: HttpRequest, completes_login: bool) -> str:
+    """Check a TOTP or backup code under the lockout; return which kind matched.
+
+    Raises ``LockedOut`` (refused unchecked) or ``InvalidCode`` (counted as a failure).
+    """
+    reservation = lockout.reserve(email=user.email, ip=client_ip(request))
+    setattr(request, RESERVATION_ATTR, reservation)
+    kind = _match(user, code)
+    if kind is None:
+        lockout.record_failure(reservation, request=request)
+        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request)
+        raise InvalidCode
+    lockout.record_success(reservation, complete=completes_login)
+    event = EventType.BACKUP_CODE_USED if kind == "backup" else EventType.MFA_VERIFIED
+    audit.record(event, actor=user, request=request, left=backup_codes_left(user))
+    return kind
+
+
+def _match(user: User, code: str) -> str | None:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return None
+    if backup.looks_like_backup_code(code):
+        codes = BackupCodeDevice.objects.filter(user=user).first()
+        return "backup" if codes and consume_backup_code(device=codes, code=code) else None
+    return "totp" if consume_totp(device=device, code=code) else None
+
+
+def confirmed_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+# --- The two-step login (MFA-5) ---------------------------------------------------------------
+
+
+def begin_challenge(*, user: User, transport: str = "bearer") -> str:
+    """Password accepted, MFA on: a short-lived ticket for the code step (no access token)."""
+    token = secrets.token_urlsafe(32)
+    MFAChallenge.objects.create(
+        user=user,
+        token_hash=keyed_hash(token, purpose=CHALLENGE_PURPOSE),
+        transport=transport,
+        expires_at=timezone.now() + timedelta(seconds=settings.MFA_CHALLENGE_TTL),
+    )
+    return token
+
+
+def open_challenge(token: str) -> MFAChallenge:
+    challenge = (
+        MFAChallenge.objects.select_related("user")
+        .filter(
+            token_hash=keyed_hash(token or "", purpose=CHALLENGE_PURPOSE),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if challenge is None or not challenge.user.is_active:
+        raise InvalidChallenge
+    return challenge
+
+
+def finish_challenge(*, challenge: MFAChallenge, code: str, request: HttpRequest) -> User:
+    """Check the code and use the ticket up (single use: a conditional UPDATE decides)."""
+    verify_code(user=challenge.user, code=code, request=request, completes_login=True)
+    used = MFAChallenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if not used:
+        raise InvalidChallenge
+    return challenge.user
