@@ -107,6 +107,9 @@ def signup_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change_page(request: HttpRequest) -> HttpResponse:
+    gate = _sensitive_gate(request)
+    if gate is not None:
+        return gate
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -132,6 +135,18 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _sensitive_gate(request: HttpRequest) -> HttpResponse | None:
+    """MFA-6 on the pages: enrol first if the role requires it; else a fresh code if MFA is on."""
+    user = request.user
+    if mfa.needs_enrolment(user):  # type: ignore[arg-type]
+        messages.info(request, "Your role requires two-factor authentication. Set it up first.")
+        return redirect(f"/accounts/mfa/?next={request.path}")
+    if mfa.has_mfa(user) and not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY)):  # type: ignore[arg-type]
+        messages.info(request, "Confirm it is you with a code first.")
+        return redirect(f"/accounts/mfa/verify/?next={request.path}")
+    return None
 
 
 @never_cache

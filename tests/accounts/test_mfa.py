@@ -356,3 +356,19 @@ def test_admin_action_resets_only_after_step_up():
         session.save()
     client.post("/admin/accounts/user/", post)
     assert not mfa.has_mfa(target)
+
+
+def test_password_change_page_asks_for_a_fresh_code(user):
+    secret, _ = enrol_mfa(user)
+    client = Client()
+    client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+    client.post("/accounts/login/mfa/", {"code": fresh_code(user, secret)})
+    assert client.get("/accounts/password/change/").status_code == 200  # fresh from login
+    UserSession.objects.filter(user=user).update(step_up_at=None)
+    response = client.get("/accounts/password/change/")
+    assert response["Location"] == "/accounts/mfa/verify/?next=/accounts/password/change/"
+    client.post(
+        "/accounts/mfa/verify/",
+        {"code": fresh_code(user, secret), "next": "/accounts/password/change/"},
+    )
+    assert client.get("/accounts/password/change/").status_code == 200
