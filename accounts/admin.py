@@ -7,6 +7,7 @@ from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
 from accounts.services import mfa
 from accounts.services.auth import deactivate_user
+from accounts.services.roles import record_change
 
 
 @admin.register(User)
@@ -48,6 +49,12 @@ class UserAdmin(DjangoUserAdmin):
         for user in queryset:
             mfa.admin_reset(target=user, actor=request.user, request=request)
         self.message_user(request, f"MFA reset for {queryset.count()} user(s).")
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        """Role changes made here are audited like those made through the API (AUTHZ-1)."""
+        before = User.objects.get(pk=form.instance.pk).roles if change else []
+        super().save_related(request, form, formsets, change)
+        record_change(user=form.instance, before=before, actor=request.user, request=request)
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         """Deactivating an account from the admin ends its sessions and tokens (AUTH-4)."""

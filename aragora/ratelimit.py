@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
 from rest_framework.throttling import BaseThrottle
 
+from aragora import abuse
 from aragora.http.client_ip import client_ip
 
 if TYPE_CHECKING:
@@ -125,8 +126,15 @@ class RatePolicyThrottle(BaseThrottle):
         policy = view_policy(view, request)
         if policy is None or not settings.RATELIMIT_ENABLE:
             return True
+        key = policy_key(request._request, policy)
+        blocked = abuse.blocked_seconds(key) if not key.startswith("ip:") else 0
+        if blocked:  # a blocked token or user: refused before the view does anything
+            self.usage = Usage(policy=policy, limit=0, count=1, reset=int(time.time()) + blocked)
+            return False
         self.usage = hit(request._request, policy)
         request._request.ratelimit_usage = self.usage  # type: ignore[attr-defined]
+        if self.usage.limited:
+            abuse.strike(request._request, key)
         return not self.usage.limited
 
     def wait(self) -> float | None:
@@ -144,6 +152,7 @@ def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):  # type: igno
                 usage = hit(request, policy)
                 request.ratelimit_usage = usage  # type: ignore[attr-defined]
                 if usage.limited:
+                    abuse.strike(request, policy_key(request, policy))
                     from aragora.http.errors import error_response
 
                     return error_response(request, 429)

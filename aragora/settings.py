@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "aragora.http.ratelimit_headers.RateLimitHeadersMiddleware",
     "aragora.http.errors.ApiErrorMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Blocked IPs (RATE-4) are refused here: after the headers, before any real work.
+    "aragora.abuse.BlockedIPMiddleware",
     # Before anything reads the body: refuse oversized requests from their headers.
     "aragora.http.limits.RequestLimitsMiddleware",
     "audit.middleware.AuditFlushMiddleware",
@@ -374,6 +376,11 @@ RATE_LIMITS = {
     "upload": env.str("ARAGORA_RATE_LIMIT_UPLOAD", default="5/m"),
 }
 RATELIMIT_ENABLE = env.bool("ARAGORA_RATE_LIMIT_ENABLE", default=True)
+# RATE-4: escalation to blocks, and the severe-abuse blocklist.
+ESCALATION_STRIKES = env.int("ARAGORA_ESCALATION_STRIKES", default=20)
+ESCALATION_WINDOW = env.int("ARAGORA_ESCALATION_WINDOW", default=300)
+BLOCK_BASE_SECONDS = env.int("ARAGORA_BLOCK_BASE_SECONDS", default=60)
+SEVERE_ABUSE_STRIKES = env.int("ARAGORA_SEVERE_ABUSE_STRIKES", default=500)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_CACHE_PREFIX = "rl:"
 
@@ -381,6 +388,7 @@ RATELIMIT_CACHE_PREFIX = "rl:"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.JWTAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "accounts.authentication.BrowserSessionAuthentication",
     ],
     # AUTHZ-1: deny by default; every view states what it needs.

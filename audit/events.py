@@ -15,7 +15,7 @@ class EventType(StrEnum):
     LOGIN_FAILED = "accounts.login.failed"
     LOGOUT = "accounts.logout"
     USER_CREATED = "accounts.user.created"
-    PASSWORD_CHANGED = "accounts.password.changed"  # noqa: S105  (an event code)
+    PASSWORD_CHANGED = "accounts.password.changed"
     SESSION_ENDED = "accounts.session.ended"
     REFRESH_REUSED = "accounts.refresh.reused"
     USER_DEACTIVATED = "accounts.user.deactivated"
@@ -29,6 +29,10 @@ class EventType(StrEnum):
     BACKUP_CODE_USED = "accounts.mfa.backup_code.used"
     BACKUP_CODES_REGENERATED = "accounts.mfa.backup_codes.regenerated"
     MFA_RESET = "accounts.mfa.reset"
+    API_TOKEN_CREATED = "accounts.api_token.created"
+    API_TOKEN_REVOKED = "accounts.api_token.revoked"
+    CLIENT_BLOCKED = "http.client.blocked"
+    CLIENT_UNBLOCKED = "http.client.unblocked"
     ROLES_CHANGED = "accounts.roles.changed"
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"

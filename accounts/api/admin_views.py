@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -12,7 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.lockout import service as lockout
+from accounts.models import EndReason, Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole
+from accounts.roles import Role
+from accounts.services.roles import set_roles
+from accounts.services.sessions import end_sessions
 
 
 class LockoutSerializer(serializers.Serializer):
@@ -48,6 +53,7 @@ def _locked_until(epoch: float) -> datetime | None:
 
 class LockoutListView(APIView):
     permission_classes = [IsAuthenticated, IsAdminRole]
+    token_scopes = Scope.ADMIN
 
     @extend_schema(responses={200: LockoutListSerializer})
     def get(self, request: Request) -> Response:
@@ -68,6 +74,7 @@ class LockoutListView(APIView):
 
 class LockoutClearView(APIView):
     permission_classes = [IsAuthenticated, IsAdminRole, FreshMFA]
+    token_scopes = Scope.ADMIN
 
     @extend_schema(request=ClearSerializer, responses={200: ClearedSerializer})
     def post(self, request: Request) -> Response:
@@ -80,3 +87,55 @@ class LockoutClearView(APIView):
             request=request._request,
         )
         return Response({"cleared": cleared})
+
+
+class RolesSerializer(serializers.Serializer):
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.values),
+        allow_empty=True,
+        max_length=len(Role.values),
+    )
+
+
+class UserRolesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class RevokedSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField()
+
+
+class UserRolesView(APIView):
+    """PUT the roles of a user (admin role and step-up); audited with before and after."""
+
+    permission_classes = [IsAuthenticated, IsAdminRole, FreshMFA]
+    token_scopes = Scope.ADMIN
+
+    @extend_schema(request=RolesSerializer, responses={200: UserRolesSerializer})
+    def put(self, request: Request, user_id: int) -> Response:
+        serializer = RolesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = get_object_or_404(User, pk=user_id)
+        roles = set_roles(
+            user=user,
+            roles=serializer.validated_data["roles"],
+            actor=request.user,
+            request=request._request,
+        )
+        return Response({"id": user.pk, "roles": roles})
+
+
+class UserSessionsRevokeView(APIView):
+    """End every session of a user (admin role and step-up)."""
+
+    permission_classes = [IsAuthenticated, IsAdminRole, FreshMFA]
+    token_scopes = Scope.ADMIN
+
+    @extend_schema(request=None, responses={200: RevokedSerializer})
+    def post(self, request: Request, user_id: int) -> Response:
+        user = get_object_or_404(User, pk=user_id)
+        revoked = end_sessions(
+            user=user, reason=EndReason.ADMIN, actor=request.user, request=request._request
+        )
+        return Response({"revoked": revoked})

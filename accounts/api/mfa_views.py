@@ -16,7 +16,7 @@ from accounts.api.views import current_session_id
 from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
-from accounts.models import User
+from accounts.models import Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole
 from accounts.services import auth, mfa
 
@@ -157,6 +157,7 @@ class AdminMFAResetView(APIView):
     """MFA-7: an admin who passed step-up removes a user's MFA and ends their sessions."""
 
     permission_classes = [IsAuthenticated, IsAdminRole, FreshMFA]
+    token_scopes = Scope.ADMIN
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, user_id: int) -> Response:

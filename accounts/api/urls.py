@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.api import admin_views, mfa_views, views
+from accounts.api import admin_views, mfa_views, token_views, views
 
 urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="auth-register"),
@@ -16,6 +16,8 @@ urlpatterns = [
         name="sessions-revoke-others",
     ),
     path("sessions/<uuid:session_id>", views.SessionDetailView.as_view(), name="session-detail"),
+    path("tokens", token_views.TokenListView.as_view(), name="tokens"),
+    path("tokens/<str:token_id>", token_views.TokenDetailView.as_view(), name="token-detail"),
     path("auth/mfa/verify", mfa_views.MFAVerifyView.as_view(), name="auth-mfa-verify"),
     path("auth/step-up", mfa_views.StepUpView.as_view(), name="auth-step-up"),
     path("mfa/totp/setup", mfa_views.TOTPSetupView.as_view(), name="mfa-totp-setup"),
@@ -30,6 +32,16 @@ urlpatterns = [
         "admin/users/<int:user_id>/mfa-reset",
         mfa_views.AdminMFAResetView.as_view(),
         name="admin-user-mfa-reset",
+    ),
+    path(
+        "admin/users/<int:user_id>/roles",
+        admin_views.UserRolesView.as_view(),
+        name="admin-user-roles",
+    ),
+    path(
+        "admin/users/<int:user_id>/sessions/revoke",
+        admin_views.UserSessionsRevokeView.as_view(),
+        name="admin-user-sessions-revoke",
     ),
     path("admin/lockouts", admin_views.LockoutListView.as_view(), name="admin-lockouts"),
     path(

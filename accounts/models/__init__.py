@@ -1,3 +1,4 @@
+from accounts.models.api_token import ApiToken, Scope
 from accounts.models.lockout import LockoutState
 from accounts.models.mfa import BackupCode, BackupCodeDevice, MFAChallenge, TOTPDevice
 from accounts.models.password import PasswordHistory
@@ -11,6 +12,7 @@ from accounts.models.session import (
 from accounts.models.user import User, UserManager, normalize_email
 
 __all__ = [
+    "ApiToken",
     "BackupCode",
     "BackupCodeDevice",
     "EndReason",
@@ -19,6 +21,7 @@ __all__ = [
     "PasswordHistory",
     "RefreshToken",
     "RevokedToken",
+    "Scope",
     "SessionKind",
     "TOTPDevice",
     "User",

@@ -85,8 +85,8 @@ def test_normal_request_makes_no_revocation_query(user):
         assert api.get("/api/v1/auth/me").status_code == 200
     sql = [q["sql"] for q in queries]
     assert not [q for q in sql if "accounts_revokedtoken" in q or "accounts_usersession" in q]
-    # what remains is the view's own work: the user row and its roles
-    assert len(sql) == 2 and all("accounts_user" in q for q in sql), sql
+    # what remains is loading the user and the view's own work (roles, MFA flag)
+    assert all("accounts_user" in q or "accounts_totpdevice" in q for q in sql), sql
 
 
 @pytest.mark.services

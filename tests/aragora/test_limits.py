@@ -9,6 +9,8 @@ import time
 import psutil
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 
 from tests.live import gunicorn
@@ -56,7 +58,14 @@ def call_wsgi(path: str, content_type: str, length: int) -> tuple[str, int, byte
         "HTTP_HOST": "127.0.0.1",
     }
     status: list[str] = []
-    body = b"".join(WSGIHandler()(environ, lambda s, h, *a: status.append(s)))
+    # As Django's test client does: keep the test's database connection open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(WSGIHandler()(environ, lambda s, h, *a: status.append(s)))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return status[0], stream.bytes_read, body
 
 

@@ -1,0 +1,105 @@
+"""Personal API tokens (AUTHZ-2): create (secret shown once), verify, revoke."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.cache import caches
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+
+import audit
+from accounts.models import ApiToken, Scope, User
+from accounts.roles import Role
+from aragora.crypto import hashes_match, keyed_hash
+from audit.events import EventType
+
+PREFIX = "arg_"
+PURPOSE = "api-token"
+# The role a scope needs from the token's owner: a token never exceeds its owner (AUTHZ-2).
+SCOPE_ROLES: dict[str, set[str]] = {
+    Scope.DEBATES_READ: {Role.VIEWER, Role.MEMBER, Role.MODERATOR, Role.ADMIN},
+    Scope.DEBATES_WRITE: {Role.MEMBER, Role.MODERATOR, Role.ADMIN},
+    Scope.UPLOADS_WRITE: {Role.MEMBER, Role.MODERATOR, Role.ADMIN},
+    Scope.PRIVACY_READ: {Role.VIEWER, Role.MEMBER, Role.MODERATOR, Role.ADMIN},
+    Scope.PRIVACY_WRITE: {Role.VIEWER, Role.MEMBER, Role.MODERATOR, Role.ADMIN},
+    Scope.AUDIT_READ: {Role.ADMIN},
+    Scope.ADMIN: {Role.ADMIN},
+}
+# A fixed hash to compare against when the id is unknown, so both failures cost the same.
+_DUMMY_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    token: ApiToken
+    secret: str  # the whole ``arg_<id>.<secret>``, shown once
+
+
+def allowed_scopes(user: User) -> set[str]:
+    roles = set(user.roles)
+    return {scope for scope, needs in SCOPE_ROLES.items() if roles & needs}
+
+
+def create_token(
+    *, user: User, name: str, scopes: list[str], expires_in_days: int | None, request: HttpRequest
+) -> CreatedToken:
+    """Create a token whose scopes the owner's roles all allow."""
+    unknown = set(scopes) - set(Scope.values)
+    if unknown:
+        raise ValidationError({"scopes": [f"Unknown scope: {s}" for s in sorted(unknown)]})
+    beyond = set(scopes) - allowed_scopes(user)
+    if beyond:
+        raise PermissionDenied(f"Your roles do not allow: {', '.join(sorted(beyond))}")
+    public_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    expires = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken.objects.create(
+        user=user,
+        public_id=public_id,
+        name=name,
+        scopes=sorted(set(scopes)),
+        secret_hash=keyed_hash(secret, purpose=PURPOSE),
+        expires_at=expires,
+    )
+    audit.record(
+        EventType.API_TOKEN_CREATED, actor=user, target=token, request=request, scopes=token.scopes
+    )
+    return CreatedToken(token=token, secret=f"{PREFIX}{public_id}.{secret}")
+
+
+def authenticate_token(raw: str) -> ApiToken | None:
+    """The usable token ``raw`` names, or None: unknown id and wrong secret look the same."""
+    public_id, _, secret = raw.removeprefix(PREFIX).partition(".")
+    token = ApiToken.objects.select_related("user").filter(public_id=public_id).first()
+    matched = hashes_match(secret, token.secret_hash if token else _DUMMY_HASH, purpose=PURPOSE)
+    if token is None or not matched or not token.is_usable or not token.user.is_active:
+        return None
+    _touch(token)
+    return token
+
+
+def _touch(token: ApiToken) -> None:
+    """``last_used_at``, written at most once a minute per token."""
+    try:
+        first = caches["default"].add(f"api-token-used:{token.pk}", 1, 60)
+    except Exception:  # shared cache down: the per-process cache spaces the writes
+        first = caches["local"].add(f"api-token-used:{token.pk}", 1, 60)
+    if first:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+
+
+def revoke_token(*, token: ApiToken, actor: User, request: HttpRequest | None) -> None:
+    """Revoked everywhere at once: every request reads the token's row."""
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    ):
+        audit.record(EventType.API_TOKEN_REVOKED, actor=actor, target=token, request=request)
+
+
+def needs_step_up(scopes: list[str]) -> bool:
+    """Creating a token with the ``admin`` scope is a sensitive operation (MFA-6)."""
+    return Scope.ADMIN in scopes
