@@ -96,3 +96,20 @@ class PasswordForm(forms.Form):
         max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    scopes = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple)
+    expires_in_days = forms.IntegerField(
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text="Leave empty for a token that does not expire.",
+    )
+
+    def __init__(self, *args, allowed: set[str], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from accounts.models import Scope
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(s.value, s.label) for s in Scope if s.value in allowed]

@@ -49,3 +49,15 @@ class FreshMFA(BasePermission):
         if mfa.has_mfa(user) and not mfa.step_up_fresh(current_session_id(request)):
             raise MFARequired
         return True
+
+
+class MethodPerms(BasePermission):
+    """The Django permission a view names for each method (``required_perms``); none: denied.
+
+    Roles are groups of permissions (AUTHZ-1), so this is where roles gate an endpoint.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        perm = getattr(view, "required_perms", {}).get(request.method or "")
+        user = request.user
+        return bool(perm and user and user.is_authenticated and user.has_perm(perm))

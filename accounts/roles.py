@@ -21,16 +21,24 @@ class Role(models.TextChoices):
 DEFAULT_ROLE = Role.MEMBER
 
 # "app_label.codename" strings; a codename that does not exist yet is skipped until it does.
+_READ = {"debates.view_debate"}
+_WRITE = _READ | {"debates.add_debate", "debates.add_attachment"}
+_MODERATE = _WRITE | {"debates.view_all_debates", "debates.hide_debate"}
+
+# "app_label.codename" strings; a codename that does not exist yet is skipped until it does.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.VIEWER: set(),
-    Role.MEMBER: set(),
-    Role.MODERATOR: set(),
-    Role.ADMIN: {
+    Role.VIEWER: _READ,
+    Role.MEMBER: _WRITE,
+    Role.MODERATOR: _MODERATE,
+    Role.ADMIN: _MODERATE
+    | {
         "accounts.view_user",
         "accounts.change_user",
         "accounts.view_lockoutstate",
         "accounts.delete_lockoutstate",
         "audit.view_auditevent",
+        "aragora.view_clientblock",
+        "aragora.delete_clientblock",
     },
 }
 

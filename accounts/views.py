@@ -14,13 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors
-from accounts.forms import LoginForm, PasswordChangeForm, SignupForm
+from accounts.forms import LoginForm, PasswordChangeForm, SignupForm, TokenForm
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.mfa_pages import CHALLENGE_KEY, NEXT_KEY
 from accounts.middleware import PASSWORD_CHANGE_FLAG, SESSION_ID_KEY
-from accounts.models import EndReason
-from accounts.services import auth, mfa
+from accounts.models import ApiToken, EndReason
+from accounts.services import api_tokens, auth, mfa
 from accounts.services.sessions import end_session, end_sessions
 from aragora.ratelimit import rate_limit
 
@@ -181,3 +181,43 @@ def _end_from_page(request: HttpRequest, current: str | None) -> None:
         return
     end_session(session=session, reason=EndReason.REVOKED, request=request)
     messages.success(request, "Session ended.")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens_page(request: HttpRequest) -> HttpResponse:
+    """Create (secret shown once), list and revoke personal API tokens."""
+    user = request.user
+    form = TokenForm(
+        request.POST if "name" in request.POST else None, allowed=api_tokens.allowed_scopes(user)
+    )  # type: ignore[arg-type]
+    created = None
+    if request.method == "POST" and "revoke" in request.POST:
+        token = ApiToken.objects.filter(
+            user=user,
+            public_id=request.POST["revoke"],  # type: ignore[misc]
+            revoked_at__isnull=True,
+        ).first()
+        if token is not None:
+            api_tokens.revoke_token(token=token, actor=user, request=request)  # type: ignore[arg-type]
+            messages.success(request, "Token revoked.")
+        return redirect("accounts:tokens")
+    if request.method == "POST" and form.is_valid():
+        scopes = form.cleaned_data["scopes"]
+        if api_tokens.needs_step_up(scopes):
+            gate = _sensitive_gate(request)
+            if gate is not None:
+                return gate
+        created = api_tokens.create_token(
+            user=user,
+            name=form.cleaned_data["name"],
+            scopes=scopes,  # type: ignore[arg-type]
+            expires_in_days=form.cleaned_data.get("expires_in_days"),
+            request=request,
+        ).secret
+        form = TokenForm(allowed=api_tokens.allowed_scopes(user))  # type: ignore[arg-type]
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)  # type: ignore[misc]
+    return render(
+        request, "accounts/tokens.html", {"tokens": tokens, "form": form, "created": created}
+    )

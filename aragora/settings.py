@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "privacy",
+    "debates",
 ]
 
 MIDDLEWARE = [
@@ -367,6 +368,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = MAX_MULTIPART_PARTS
 DATA_UPLOAD_MAX_NUMBER_FILES = MAX_MULTIPART_PARTS
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
+# INPUT-1: attachments, capped while streaming, stored outside any served path.
+UPLOAD_MAX_BYTES = env.int("ARAGORA_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+UPLOAD_TYPES = env.list("ARAGORA_UPLOAD_TYPES", default=["pdf", "png", "jpeg", "txt", "md"])
+UPLOAD_DIR = env.str("ARAGORA_UPLOAD_DIR", default=str(BASE_DIR / "var" / "uploads"))
 
 # --- Rate limits (RATE-1..3) ------------------------------------------------------------------
 RATE_LIMITS = {

@@ -31,6 +31,7 @@ class EventType(StrEnum):
     MFA_RESET = "accounts.mfa.reset"
     API_TOKEN_CREATED = "accounts.api_token.created"
     API_TOKEN_REVOKED = "accounts.api_token.revoked"
+    DATA_ACCESSED = "data.accessed"
     CLIENT_BLOCKED = "http.client.blocked"
     CLIENT_UNBLOCKED = "http.client.unblocked"
     ROLES_CHANGED = "accounts.roles.changed"

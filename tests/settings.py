@@ -13,3 +13,4 @@ if not SERVICE_DATABASE:
     (BASE_DIR / "var").mkdir(exist_ok=True)
 
 ROOT_URLCONF = "tests.urls"
+UPLOAD_DIR = str(BASE_DIR / "var" / "test-uploads")

@@ -1,0 +1,119 @@
+"""The debates API (API.md "Debates")."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Scope
+from accounts.permissions import MethodPerms
+from debates import selectors, services, uploads
+from debates.models import Attachment, Debate
+
+
+class DebateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Debate
+        fields = ["id", "title", "body", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "size", "content_type"]
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class DebateListView(generics.ListCreateAPIView):
+    """GET your debates (moderators: all); POST creates one (30/min per user)."""
+
+    serializer_class = DebateSerializer
+    permission_classes = [IsAuthenticated, MethodPerms]
+    required_perms = {"GET": "debates.view_debate", "POST": "debates.add_debate"}
+    token_scopes = {"GET": Scope.DEBATES_READ, "POST": Scope.DEBATES_WRITE}
+    rate_policy = {"POST": "debates"}
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.visible_debates(self.request.user)
+
+    def perform_create(self, serializer: DebateSerializer) -> None:
+        debate = services.create_debate(owner=self.request.user, **serializer.validated_data)
+        serializer.instance = debate
+
+
+class DebateDetailView(APIView):
+    permission_classes = [IsAuthenticated, MethodPerms]
+    required_perms = {"GET": "debates.view_debate"}
+    token_scopes = {"GET": Scope.DEBATES_READ}
+
+    @extend_schema(responses={200: DebateSerializer})
+    def get(self, request: Request, debate_id: int) -> Response:
+        debate = selectors.visible_debate(request.user, debate_id)
+        if debate is None:
+            raise NotFound
+        services.read_debate(debate=debate, reader=request.user, request=request._request)
+        return Response(DebateSerializer(debate).data)
+
+
+class AttachmentUploadView(APIView):
+    """Multipart upload, 5/min per user; the bytes decide the type (INPUT-1)."""
+
+    permission_classes = [IsAuthenticated, MethodPerms]
+    required_perms = {"POST": "debates.add_attachment"}
+    token_scopes = {"POST": Scope.UPLOADS_WRITE}
+    rate_policy = "upload"
+    parser_classes = [MultiPartParser]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # The size cap counts bytes as they stream in, before Django's own handlers.
+        request._request.upload_handlers.insert(0, uploads.MaxSizeUploadHandler(request._request))
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer}, responses={201: AttachmentSerializer}
+    )
+    def post(self, request: Request, debate_id: int) -> Response:
+        debate = selectors.visible_debate(request.user, debate_id)
+        if debate is None or debate.owner_id != request.user.pk:
+            raise NotFound
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Attach a file in the 'file' field."]})
+        try:
+            attachment = services.attach(debate=debate, upload=upload, uploader=request.user)
+        except uploads.UploadRefused as exc:
+            raise ValidationError({"file": [str(exc)]}) from None
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDownloadView(APIView):
+    permission_classes = [IsAuthenticated, MethodPerms]
+    required_perms = {"GET": "debates.view_debate"}
+    token_scopes = {"GET": Scope.DEBATES_READ}
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request: Request, debate_id: int, attachment_id: int) -> FileResponse:
+        attachment = selectors.visible_attachment(request.user, debate_id, attachment_id)
+        if attachment is None:
+            raise NotFound
+        services.download(attachment=attachment, reader=request.user, request=request._request)
+        response = FileResponse(
+            uploads.stored_path(attachment.stored_name).open("rb"),
+            as_attachment=True,
+            filename=attachment.stored_name,  # server-chosen: never the user's name
+            content_type=attachment.content_type,
+        )
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        response["Cache-Control"] = "private, no-store"
+        return response
