@@ -148,3 +148,20 @@ def test_password_change_page_keeps_this_browser_signed_in(user):
     assert response.status_code == 302
     assert client.get("/accounts/sessions/").status_code == 200
     assert Api(other["access"]).get("/api/v1/auth/me").status_code == 401
+
+
+def test_tokens_page_creates_shows_once_and_revokes(user):
+    from accounts.models import ApiToken
+
+    client = Client()
+    client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+    page = client.post("/accounts/tokens/", {"name": "cli", "scopes": ["debates:read"]})
+    assert page.status_code == 200
+    html = page.content.decode()
+    token = re.search(r'id="new-token">(arg_[^<]+)<', html).group(1)
+    assert Api(token).get("/api/v1/debates").status_code == 200
+    assert token not in client.get("/accounts/tokens/").content.decode()  # shown once
+    assert "admin" not in re.findall(r'value="([a-z:]+)"', html)  # not offered to a member
+    public_id = ApiToken.objects.get().public_id
+    client.post("/accounts/tokens/", {"revoke": public_id})
+    assert Api(token).get("/api/v1/debates").status_code == 401
