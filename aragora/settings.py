@@ -372,6 +372,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a tempo
 UPLOAD_MAX_BYTES = env.int("ARAGORA_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 UPLOAD_TYPES = env.list("ARAGORA_UPLOAD_TYPES", default=["pdf", "png", "jpeg", "txt", "md"])
 UPLOAD_DIR = env.str("ARAGORA_UPLOAD_DIR", default=str(BASE_DIR / "var" / "uploads"))
+# INPUT-4: hosts (host, host:port or CIDR) the source fetcher may reach despite the SSRF guard.
+FETCH_ALLOWED_HOSTS = env.list("ARAGORA_FETCH_ALLOWED_HOSTS", default=[])
 
 # --- Rate limits (RATE-1..3) ------------------------------------------------------------------
 RATE_LIMITS = {

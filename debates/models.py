@@ -51,3 +51,15 @@ class Attachment(models.Model):
     @staticmethod
     def new_stored_name(extension: str) -> str:
         return f"{uuid.uuid4().hex}.{extension}"
+
+
+class Source(models.Model):
+    """A URL the server fetched (through the SSRF guard) to record its title."""
+
+    debate = models.ForeignKey(Debate, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=300, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.url

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 import audit
 from accounts.models import User
 from audit.events import EventType
-from debates import uploads
-from debates.models import Attachment, Debate
+from debates import fetch, uploads
+from debates.models import Attachment, Debate, Source
 
 
 def create_debate(*, owner: User, title: str, body: str) -> Debate:
@@ -63,3 +63,9 @@ def download(*, attachment: Attachment, reader: User, request: HttpRequest) -> A
         action="download",
     )
     return attachment
+
+
+def add_source(*, debate: Debate, url: str) -> Source:
+    """Fetch ``url`` through the SSRF guard and record its title (``FetchRefused`` if not)."""
+    page = fetch.fetch_title(url)
+    return Source.objects.create(debate=debate, url=page.url[:2000], title=page.title)

@@ -61,6 +61,14 @@ def _clear_caches() -> None:
     forget_local_state()
 
 
+@pytest.fixture(autouse=True)
+def _hourly_rate_windows(settings):  # type: ignore[no-untyped-def]
+    """Tests that count up to a limit must not straddle a window's edge, which a per-minute
+    window would do now and then: here the default rates count per hour (same numbers).
+    ``test_default_rates`` pins the real per-minute defaults."""
+    settings.RATE_LIMITS = {k: v.replace("/m", "/h") for k, v in settings.RATE_LIMITS.items()}
+
+
 @pytest.fixture
 def user(db):  # type: ignore[no-untyped-def]
     from tests.factories import UserFactory

@@ -11,6 +11,9 @@ urlpatterns = [
         name="debate-attachments",
     ),
     path(
+        "debates/<int:debate_id>/sources", views.SourceCreateView.as_view(), name="debate-sources"
+    ),
+    path(
         "debates/<int:debate_id>/attachments/<int:attachment_id>",
         views.AttachmentDownloadView.as_view(),
         name="debate-attachment",

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 from accounts.models import Scope
 from accounts.permissions import MethodPerms
 from debates import selectors, services, uploads
-from debates.models import Attachment, Debate
+from debates.fetch import FetchRefused
+from debates.models import Attachment, Debate, Source
 
 
 class DebateSerializer(serializers.ModelSerializer):
@@ -29,6 +30,16 @@ class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "filename", "size", "content_type"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "url", "title", "fetched_at"]
+
+
+class SourceInputSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000)
 
 
 class UploadSerializer(serializers.Serializer):
@@ -117,3 +128,24 @@ class AttachmentDownloadView(APIView):
         response["Content-Security-Policy"] = "sandbox; default-src 'none'"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class SourceCreateView(APIView):
+    """The server fetches the page (SSRF-guarded, INPUT-4) and records its title."""
+
+    permission_classes = [IsAuthenticated, MethodPerms]
+    required_perms = {"POST": "debates.add_debate"}
+    token_scopes = {"POST": Scope.DEBATES_WRITE}
+
+    @extend_schema(request=SourceInputSerializer, responses={201: SourceSerializer})
+    def post(self, request: Request, debate_id: int) -> Response:
+        debate = selectors.visible_debate(request.user, debate_id)
+        if debate is None or debate.owner_id != request.user.pk:
+            raise NotFound
+        serializer = SourceInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            source = services.add_source(debate=debate, url=serializer.validated_data["url"])
+        except FetchRefused as exc:
+            raise ValidationError({"url": [str(exc)]}) from None
+        return Response(SourceSerializer(source).data, status=status.HTTP_201_CREATED)

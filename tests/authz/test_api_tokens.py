@@ -124,7 +124,7 @@ def test_last_used_is_written_at_most_once_a_minute(user):
 
 
 def test_default_policy_counts_per_token(user, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": "100/m"}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": "100/h"}
     token = make_token(user, ["debates:read"])
     statuses = [Api(token).get("/api/v1/debates").status_code for _ in range(101)]
     assert statuses.count(200) == 100 and statuses[-1] == 429

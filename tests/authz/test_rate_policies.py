@@ -58,7 +58,7 @@ def _hammer(api: Api, times: int) -> None:
 
 
 def test_repeated_429s_block_for_growing_periods_and_admins_clear(settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": "2/m"}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": "2/h"}
     settings.ESCALATION_STRIKES = 3
     settings.BLOCK_BASE_SECONDS = 60
     user = UserFactory()
@@ -104,7 +104,7 @@ def test_a_blocked_ip_is_refused_before_any_work_and_the_block_survives_a_restar
 
 
 def test_severe_abuse_puts_the_ip_on_the_blocklist(settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": "1/m"}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": "1/h"}
     settings.SEVERE_ABUSE_STRIKES = 5
     settings.ESCALATION_STRIKES = 1000
     api = Api(REMOTE_ADDR="198.51.100.95")

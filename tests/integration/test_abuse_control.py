@@ -19,7 +19,7 @@ def test_token_policy_counts_down_exactly_across_two_processes():
     with gunicorn(
         workers=2,
         threads=10,
-        ARAGORA_RATE_LIMIT_DEFAULT=f"{limit}/m",
+        ARAGORA_RATE_LIMIT_DEFAULT=f"{limit}/h",
         ARAGORA_ESCALATION_STRIKES="1000",
     ) as (base, _):
         responses = burst(
@@ -44,7 +44,7 @@ def test_a_block_survives_a_restart_and_clearing_restores_access():
     from aragora import abuse
 
     env = {
-        "ARAGORA_RATE_LIMIT_DEFAULT": "2/m",
+        "ARAGORA_RATE_LIMIT_DEFAULT": "2/h",
         "ARAGORA_ESCALATION_STRIKES": "3",
         "ARAGORA_TRUSTED_PROXIES": "127.0.0.1",
     }

@@ -1,0 +1,219 @@
+"""The one SSRF-guarded way the server fetches a user's URL (INPUT-4).
+
+- http and https only, no credentials in the URL, default or explicit port;
+- the host is resolved once, every address it resolves to must be public (no loopback,
+  private, link-local and metadata, multicast, reserved, CGNAT, IPv4-mapped IPv6 of those);
+  odd numeric spellings (``127.1``, ``0x7f000001``, ``2130706433``) are refused outright;
+- the connection goes to the address that was checked (never a second lookup), with the
+  original host name sent as ``Host`` and for TLS verification;
+- redirects are followed by hand, each one checked the same way, at most ``MAX_REDIRECTS``;
+- connect and read time and the body size are capped.
+
+``ARAGORA_FETCH_ALLOWED_HOSTS`` lists exceptions (``host``, ``host:port`` or a CIDR) for tests
+and internal deployments.
+"""
+
+from __future__ import annotations
+
+import html
+import http.client
+import ipaddress
+import re
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+
+MAX_REDIRECTS = 3
+MAX_BYTES = 1024 * 1024
+TIMEOUT = 5.0
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_CANONICAL_V4 = re.compile(
+    r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
+)
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9.]+|[0-9a-fx.]+)$", re.I)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+class FetchRefused(ValueError):
+    """The URL, an address it resolves to, or a redirect is not allowed."""
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    title: str
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({info[4][0] for info in infos})
+
+
+# Tests swap this for a resolver of their own (a public-looking name that points inside).
+resolver: Callable[[str, int], list[str]] = _resolve
+
+
+def fetch_title(url: str) -> Page:
+    """GET ``url`` through every guard and return the final URL and the page title."""
+    deadline = time.monotonic() + TIMEOUT
+    for _ in range(MAX_REDIRECTS + 1):
+        target = _check_url(url)
+        status, headers, body = _get(target, deadline)
+        if status in (301, 302, 303, 307, 308) and headers.get("location"):
+            url = urljoin(url, headers["location"])
+            continue
+        if status >= 400:
+            raise FetchRefused(f"The page answered {status}.")
+        return Page(url=url, title=_title(body))
+    raise FetchRefused("Too many redirects.")
+
+
+@dataclass(frozen=True)
+class _Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str
+
+
+def _check_url(url: str) -> _Target:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefused("Only http and https URLs can be fetched.")
+    if parts.username or parts.password:
+        raise FetchRefused("URLs with credentials are not fetched.")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise FetchRefused("The URL has no host.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchRefused("The URL's port is not valid.") from exc
+    _refuse_odd_numeric(host)
+    address = _checked_address(host, port)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return _Target(parts.scheme, host, port, path, address)
+
+
+def _refuse_odd_numeric(host: str) -> None:
+    """``127.1``, ``0x7f000001``, ``2130706433``, ``0177.0.0.1``: only dotted quads are IPs."""
+    if ":" in host:
+        return  # an IPv6 literal; checked as an address below
+    if _NUMERIC_HOST.match(host) and not _CANONICAL_V4.match(host):
+        raise FetchRefused("That host spelling is not accepted.")
+
+
+def _checked_address(host: str, port: int) -> str:
+    if _allowed(host, port, None):
+        return (resolver(host, port) or [host])[0]
+    try:
+        addresses = resolver(host, port)
+    except OSError as exc:
+        raise FetchRefused("The host name does not resolve.") from exc
+    if not addresses:
+        raise FetchRefused("The host name does not resolve.")
+    for raw in addresses:
+        address = ipaddress.ip_address(raw.split("%")[0])
+        if not (_is_public(address) or _allowed(host, port, address)):
+            raise FetchRefused("The URL points to an address that is not public.")
+    return addresses[0]
+
+
+def _is_public(address: IPAddress) -> bool:
+    mapped = getattr(address, "ipv4_mapped", None) or getattr(address, "sixtofour", None)
+    if mapped is not None and not _is_public(mapped):
+        return False
+    return bool(
+        address.is_global
+        and not address.is_multicast
+        and not address.is_reserved
+        and not address.is_loopback
+        and not address.is_link_local
+        and not address.is_private
+    )
+
+
+def _allowed(host: str, port: int, address: IPAddress | None) -> bool:
+    for entry in settings.FETCH_ALLOWED_HOSTS:
+        if entry in (host, f"{host}:{port}"):
+            return True
+        if address is not None and "/" in entry:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the checked address, whatever the host name would resolve to now."""
+
+    def __init__(self, address: str, port: int, timeout: float) -> None:
+        super().__init__(address, port, timeout=timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, address: str, port: int, server_name: str, timeout: float) -> None:
+        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
+        self._server_name = server_name
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self._server_name)  # type: ignore[attr-defined]
+
+
+def _get(target: _Target, deadline: float) -> tuple[int, dict[str, str], bytes]:
+    remaining = max(0.1, deadline - time.monotonic())
+    if target.scheme == "https":
+        conn: http.client.HTTPConnection = _PinnedHTTPSConnection(
+            target.address, target.port, target.host, remaining
+        )
+    else:
+        conn = _PinnedHTTPConnection(target.address, target.port, remaining)
+    try:
+        host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+        conn.request(
+            "GET",
+            target.path,
+            headers={
+                "Host": host_header,
+                "User-Agent": "Aragora-SourceFetcher/1.0",
+                "Accept": "text/html",
+            },
+        )
+        response = conn.getresponse()
+        body = _read_capped(response, deadline)
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        return response.status, headers, body
+    except (OSError, http.client.HTTPException) as exc:
+        raise FetchRefused("The page could not be fetched.") from exc
+    finally:
+        conn.close()
+
+
+def _read_capped(response: http.client.HTTPResponse, deadline: float) -> bytes:
+    chunks, size = [], 0
+    while size < MAX_BYTES:
+        if time.monotonic() > deadline:
+            raise FetchRefused("The page took too long.")
+        chunk = response.read(min(65536, MAX_BYTES - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _title(body: bytes) -> str:
+    match = _TITLE.search(body)
+    if not match:
+        return ""
+    text = html.unescape(match.group(1).decode("utf-8", "replace"))
+    return " ".join(text.split())[:300]
