@@ -94,22 +94,24 @@ def _mirror(key: str, until: float, seconds: int) -> None:
         logger.warning("abuse: cache unreachable; the database holds the block")
 
 
-_loaded_from_database = False
+SENTINEL = "abuse:blocks-loaded"
 
 
 def blocked_seconds(*keys: str) -> int:
     """Seconds left on the longest block among ``keys`` (0: not blocked). Fails closed.
 
-    The cache answers (Redis in service mode; in embedded mode this process's cache, filled
-    from the database once per process so blocks survive a restart). If Redis is unreachable
-    the database answers.
+    The cache answers (Redis in service mode, the process cache in embedded mode). A missing
+    sentinel means the cache lost its data (a Redis restart, a new process): the blocks are
+    reloaded from the database, which answers this once. If Redis is unreachable the database
+    answers.
     """
     now = timezone.now().timestamp()
     try:
-        _load_once()
-        values = _cache().get_many([f"abuse:block:{k}" for k in keys]).values()
+        found = _cache().get_many([SENTINEL, *(f"abuse:block:{k}" for k in keys)])
+        if SENTINEL not in found:
+            _reload()
+            raise LookupError("reloaded")
     except Exception:
-        logger.warning("abuse: cache unreachable; checking blocks in the database")
         latest = (
             ClientBlock.objects.filter(key__in=keys, expires_at__gt=timezone.now())
             .order_by("-expires_at")
@@ -117,23 +119,19 @@ def blocked_seconds(*keys: str) -> int:
             .first()
         )
         return int(latest.timestamp() - now) + 1 if latest else 0
+    values = [v for k, v in found.items() if k != SENTINEL]
     return max((int(v - now) + 1 for v in values if v and v > now), default=0)
 
 
-def _load_once() -> None:
-    global _loaded_from_database
-    if _loaded_from_database or settings.SERVICE_CACHE:
-        return
+def _reload() -> None:
     for entry in active_blocks():
         seconds = int((entry.expires_at - timezone.now()).total_seconds()) + 1
         _cache().set(f"abuse:block:{entry.key}", entry.expires_at.timestamp(), seconds)
-    _loaded_from_database = True
+    _cache().set(SENTINEL, 1, None)
 
 
 def forget_local_state() -> None:
-    """As if this process had just started (tests)."""
-    global _loaded_from_database
-    _loaded_from_database = False
+    """Nothing is kept in process memory any more (kept for the tests' reset hook)."""
 
 
 def clear(*, key: str, actor=None, request: HttpRequest | None = None) -> int:  # type: ignore[no-untyped-def]

@@ -176,6 +176,7 @@ def _send_until_answered(port: int, headers: bytes, total: int) -> tuple[bytes, 
     ("content_type", "size"),
     [("application/octet-stream", 101 * MB), ("application/json", 11 * MB)],
 )
+@pytest.mark.django_db(transaction=True)
 def test_real_server_memory_stays_flat_on_oversized_bodies(content_type, size):
     with gunicorn(workers=1) as (base, master):
         port = int(base.rsplit(":", 1)[1])

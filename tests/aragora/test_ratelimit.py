@@ -96,12 +96,16 @@ def _fresh_ip(period: int = 60, margin: int = 20) -> str:
 
 
 @pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("trial", range(3))
 def test_default_policy_exact_under_two_processes_and_20_clients(trial):
     limit = 30
     ip = _fresh_ip()
     with gunicorn(
-        workers=2, ARAGORA_RATE_LIMIT_DEFAULT=f"{limit}/m", ARAGORA_TRUSTED_PROXIES="127.0.0.1"
+        workers=2,
+        ARAGORA_RATE_LIMIT_DEFAULT=f"{limit}/m",
+        ARAGORA_TRUSTED_PROXIES="127.0.0.1",
+        ARAGORA_ESCALATION_STRIKES="1000",
     ) as (base, _):
 
         def call(_: int) -> requests.Response:
