@@ -153,12 +153,16 @@ if SERVICE_DATABASE:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("ARAGORA_DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
+    # WAL lets readers run beside a writer; the tests' server processes use DELETE instead.
+    _SQLITE_JOURNAL = env.str("ARAGORA_SQLITE_JOURNAL", default="WAL")
+    if _SQLITE_JOURNAL not in {"WAL", "DELETE"}:
+        raise ImproperlyConfigured("ARAGORA_SQLITE_JOURNAL must be WAL or DELETE.")
     DATABASES["default"].setdefault("OPTIONS", {})
     # Wait for a busy writer instead of failing at once; WAL lets readers run beside it.
     DATABASES["default"]["OPTIONS"].update(
         {
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": f"PRAGMA journal_mode={_SQLITE_JOURNAL}; PRAGMA synchronous=NORMAL;",
             # Writers take the lock when the transaction begins, so two transactions that read
             # then write queue up instead of deadlocking (session limit, single-use tokens).
             "transaction_mode": "IMMEDIATE",

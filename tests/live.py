@@ -30,6 +30,7 @@ def server_env(**overrides: str) -> dict[str, str]:
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3"):
         env["ARAGORA_SQLITE_PATH"] = str(database["NAME"])
+        env["ARAGORA_SQLITE_JOURNAL"] = "DELETE"
         env.pop("DATABASE_URL", None)
     else:
         env["DATABASE_URL"] = (
