@@ -214,6 +214,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 3600.0,
     },
     "purge-idle-lockouts": {"task": "accounts.tasks.purge_idle_lockouts", "schedule": 3600.0},
+    "purge-expired-debates": {"task": "debates.tasks.purge_expired_debates", "schedule": 86400.0},
 }
 
 # --- Authentication and passwords -------------------------------------------------------------
@@ -376,6 +377,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a tempo
 UPLOAD_MAX_BYTES = env.int("ARAGORA_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 UPLOAD_TYPES = env.list("ARAGORA_UPLOAD_TYPES", default=["pdf", "png", "jpeg", "txt", "md"])
 UPLOAD_DIR = env.str("ARAGORA_UPLOAD_DIR", default=str(BASE_DIR / "var" / "uploads"))
+# PRIV-5: debates older than this many days are purged (0, the default: kept forever).
+DEBATE_RETENTION_DAYS = env.int("ARAGORA_DEBATE_RETENTION_DAYS", default=0)
 # INPUT-4: hosts (host, host:port or CIDR) the source fetcher may reach despite the SSRF guard.
 FETCH_ALLOWED_HOSTS = env.list("ARAGORA_FETCH_ALLOWED_HOSTS", default=[])
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("api/", include("aragora.api_urls")),
     path("accounts/", include("accounts.urls")),
+    path("debates/", include("debates.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -32,6 +32,7 @@ class EventType(StrEnum):
     API_TOKEN_CREATED = "accounts.api_token.created"
     API_TOKEN_REVOKED = "accounts.api_token.revoked"
     DATA_ACCESSED = "data.accessed"
+    DEBATE_MODERATED = "debates.debate.moderated"
     CLIENT_BLOCKED = "http.client.blocked"
     CLIENT_UNBLOCKED = "http.client.unblocked"
     ROLES_CHANGED = "accounts.roles.changed"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 import audit
 from accounts.models import User
@@ -69,3 +72,37 @@ def add_source(*, debate: Debate, url: str) -> Source:
     """Fetch ``url`` through the SSRF guard and record its title (``FetchRefused`` if not)."""
     page = fetch.fetch_title(url)
     return Source.objects.create(debate=debate, url=page.url[:2000], title=page.title)
+
+
+def set_hidden(*, debate: Debate, hidden: bool, moderator: User, request: HttpRequest) -> Debate:
+    """A moderator hides (or shows) a debate; audited."""
+    Debate.objects.filter(pk=debate.pk).update(hidden=hidden)
+    debate.hidden = hidden
+    audit.record(
+        EventType.DEBATE_MODERATED, actor=moderator, target=debate, request=request, hidden=hidden
+    )
+    return debate
+
+
+def purge_expired(*, batch_size: int = 500) -> int:
+    """PRIV-5: delete debates older than ``ARAGORA_DEBATE_RETENTION_DAYS`` and their files,
+    in bounded batches; returns how many debates went. Off (keep forever) by default."""
+    days = settings.DEBATE_RETENTION_DAYS
+    if not days:
+        return 0
+    cutoff = timezone.now() - timedelta(days=days)
+    purged = 0
+    while True:
+        ids = list(
+            Debate.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return purged
+        names = list(
+            Attachment.objects.filter(debate_id__in=ids).values_list("stored_name", flat=True)
+        )
+        with transaction.atomic():
+            Debate.objects.filter(pk__in=ids).delete()
+        for name in names:  # files go once their rows are gone
+            uploads.stored_path(name).unlink(missing_ok=True)
+        purged += len(ids)

@@ -10,6 +10,7 @@ urlpatterns = [
         views.AttachmentUploadView.as_view(),
         name="debate-attachments",
     ),
+    path("debates/<int:debate_id>/hide", views.DebateHideView.as_view(), name="debate-hide"),
     path(
         "debates/<int:debate_id>/sources", views.SourceCreateView.as_view(), name="debate-sources"
     ),

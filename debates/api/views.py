@@ -149,3 +149,30 @@ class SourceCreateView(APIView):
         except FetchRefused as exc:
             raise ValidationError({"url": [str(exc)]}) from None
         return Response(SourceSerializer(source).data, status=status.HTTP_201_CREATED)
+
+
+class HideSerializer(serializers.Serializer):
+    hidden = serializers.BooleanField()
+
+
+class DebateHideView(APIView):
+    """Moderators hide (or show) any debate; audited."""
+
+    permission_classes = [IsAuthenticated, MethodPerms]
+    required_perms = {"POST": "debates.hide_debate"}
+    token_scopes = {"POST": Scope.DEBATES_WRITE}
+
+    @extend_schema(request=HideSerializer, responses={200: DebateSerializer})
+    def post(self, request: Request, debate_id: int) -> Response:
+        debate = selectors.visible_debate(request.user, debate_id)
+        if debate is None:
+            raise NotFound
+        serializer = HideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.set_hidden(
+            debate=debate,
+            hidden=serializer.validated_data["hidden"],
+            moderator=request.user,
+            request=request._request,
+        )
+        return Response(DebateSerializer(debate).data)

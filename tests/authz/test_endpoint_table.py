@@ -35,6 +35,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "/api/v1/debates/999999/attachments": {"POST": (401, 403, 404, 404)},
     "/api/v1/debates/999999/attachments/1": {"GET": (401, 404, 404, 404)},
     "/api/v1/debates/999999/sources": {"POST": (401, 403, 404, 404)},
+    "/api/v1/debates/999999/hide": {"POST": (401, 403, 403, 404)},
     "/api/v1/admin/lockouts": {"GET": (401, 403, 403, 200)},
     "/api/v1/admin/lockouts/clear": {"POST": (401, 403, 403, 400)},
     "/api/v1/admin/users/999999/mfa-reset": {"POST": (401, 403, 403, 404)},

@@ -1,0 +1,78 @@
+"""Debate pages: list and create, read with attachments and sources. Text is always escaped
+(Django's autoescape; no formatting is rendered), so user input is shown, never run."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from aragora.ratelimit import rate_limit
+from debates import selectors, services, uploads
+from debates.fetch import FetchRefused
+from debates.forms import AttachmentForm, DebateForm, SourceForm
+
+
+@login_required
+@rate_limit("debates")
+@require_http_methods(["GET", "POST"])
+def debate_list_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("debates.view_debate"):
+        raise PermissionDenied
+    form = DebateForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("debates.add_debate"):
+            raise PermissionDenied
+        if form.is_valid():
+            debate = services.create_debate(owner=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            return redirect("debates:detail", debate_id=debate.pk)
+    debates = selectors.visible_debates(request.user)[:100]  # type: ignore[arg-type]
+    return render(
+        request,
+        "debates/list.html",
+        {"debates": debates, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def debate_detail_page(request: HttpRequest, debate_id: int) -> HttpResponse:
+    debate = selectors.visible_debate(request.user, debate_id)  # type: ignore[arg-type]
+    if debate is None:
+        raise Http404
+    services.read_debate(debate=debate, reader=request.user, request=request)  # type: ignore[arg-type]
+    if request.method == "POST":
+        return _post(request, debate)
+    return render(
+        request,
+        "debates/detail.html",
+        {
+            "debate": debate,
+            "attachments": debate.attachments.all(),
+            "sources": debate.sources.all(),
+            "source_form": SourceForm(),
+            "attachment_form": AttachmentForm(),
+            "is_owner": debate.owner_id == request.user.pk,
+        },
+    )
+
+
+def _post(request: HttpRequest, debate) -> HttpResponse:  # type: ignore[no-untyped-def]
+    if debate.owner_id != request.user.pk:
+        raise Http404
+    try:
+        if "url" in request.POST:
+            form = SourceForm(request.POST)
+            if form.is_valid():
+                services.add_source(debate=debate, url=form.cleaned_data["url"])
+                messages.success(request, "Source added.")
+        elif request.FILES.get("file"):
+            services.attach(debate=debate, upload=request.FILES["file"], uploader=request.user)  # type: ignore[arg-type]
+            messages.success(request, "File attached.")
+    except (FetchRefused, uploads.UploadRefused) as exc:
+        messages.error(request, str(exc))
+    return redirect("debates:detail", debate_id=debate.pk)
