@@ -113,3 +113,30 @@ def verified_admin_client(user) -> Client:  # type: ignore[no-untyped-def]
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
     session.save()
     return client
+
+
+def in_threads(n: int, work) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Run ``work()`` on ``n`` threads released together; each closes its DB connections."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(n)
+    results: list = []  # type: ignore[type-arg]
+    lock = threading.Lock()
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            result = work()
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

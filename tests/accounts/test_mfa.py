@@ -3,14 +3,13 @@ step-up, admin reset."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
 import pyotp
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
@@ -20,7 +19,15 @@ from accounts.models import BackupCode, MFAChallenge, TOTPDevice, UserSession
 from accounts.services import mfa
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import Api, enrol_mfa, error_code, fresh_code, mfa_login, verified_admin_client
+from tests.helpers import (
+    Api,
+    enrol_mfa,
+    error_code,
+    fresh_code,
+    in_threads,
+    mfa_login,
+    verified_admin_client,
+)
 
 pytestmark = pytest.mark.django_db
 RFC_SECRET = b"12345678901234567890"
@@ -193,35 +200,13 @@ def test_backup_code_works_once_and_completes_the_login(user):
     assert AuditEvent.objects.filter(event_type="accounts.mfa.backup_code.used").count() == 1
 
 
-def _parallel(n: int, work) -> list[bool]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(n)
-    results: list[bool] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        barrier.wait()
-        try:
-            ok = work()
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(ok)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_same_totp_eight_times_in_parallel_one_success():
     user = UserFactory()
     secret, _ = enrol_mfa(user)
     code = fresh_code(user, secret)
     device = TOTPDevice.objects.get(user=user)
-    assert _parallel(8, lambda: mfa.consume_totp(device=device, code=code)).count(True) == 1
+    assert in_threads(8, lambda: mfa.consume_totp(device=device, code=code)).count(True) == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -229,7 +214,7 @@ def test_the_same_backup_code_eight_times_in_parallel_one_success():
     user = UserFactory()
     _, codes = enrol_mfa(user)
     device = BackupCode.objects.filter(device__user=user).first().device
-    results = _parallel(8, lambda: mfa.consume_backup_code(device=device, code=codes[3]))
+    results = in_threads(8, lambda: mfa.consume_backup_code(device=device, code=codes[3]))
     assert results.count(True) == 1
 
 
@@ -248,7 +233,7 @@ def test_twenty_parallel_wrong_codes_verify_at_most_five():
             return False  # refused unverified
         return True
 
-    verified = _parallel(20, guess).count(True)
+    verified = in_threads(20, guess).count(True)
     assert verified <= 5
     counts = {(e.key_type, e.key): e.failures for e in lockout.entries()}
     assert counts[("email", user.email)] == verified  # no lost update

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -14,7 +12,7 @@ from accounts.models import EndReason, RefreshToken, UserSession
 from accounts.services import auth
 from audit.models import AuditEvent
 from tests.factories import UserFactory
-from tests.helpers import Api, error_code
+from tests.helpers import Api, error_code, in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -89,29 +87,15 @@ def test_refresh_after_logout_is_401(api, user):
 
 
 def _parallel_redemptions(secret: str, n: int) -> list[bool]:
-    barrier = threading.Barrier(n)
-    results: list[bool] = []
-    lock = threading.Lock()
-
-    def redeem() -> None:
+    def redeem() -> bool:
         request = RequestFactory().post("/api/v1/auth/refresh", REMOTE_ADDR="127.0.0.1")
-        barrier.wait()
         try:
             auth.rotate_refresh_token(secret=secret, request=request)
-            ok = True
         except auth.InvalidRefreshToken:
-            ok = False
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(ok)
+            return False
+        return True
 
-    threads = [threading.Thread(target=redeem) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return in_threads(n, redeem)
 
 
 @pytest.mark.django_db(transaction=True)

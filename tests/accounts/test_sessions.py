@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,7 +16,7 @@ from accounts.services import auth
 from accounts.services.sessions import start_session
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import Api, error_code, verified_admin_client
+from tests.helpers import Api, error_code, in_threads, verified_admin_client
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Brand-New-Passphrase-77"
@@ -111,21 +110,12 @@ def test_session_limit_ends_the_oldest(user, settings):
 def test_parallel_logins_never_exceed_the_limit(settings):
     settings.MAX_SESSIONS = 10
     user = UserFactory()
-    barrier = threading.Barrier(13)
 
     def login() -> None:
         request = RequestFactory().post("/", REMOTE_ADDR="127.0.0.1")
-        barrier.wait()
-        try:
-            start_session(user=user, kind=SessionKind.API, request=request)
-        finally:
-            connections.close_all()
+        start_session(user=user, kind=SessionKind.API, request=request)
 
-    threads = [threading.Thread(target=login) for _ in range(13)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    in_threads(13, login)
     assert UserSession.objects.filter(user=user).count() == 13
     assert UserSession.objects.filter(user=user, ended_at__isnull=True).count() == 10
 
