@@ -186,11 +186,19 @@ if SERVICE_CACHE:
         },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Counters and blocks live here in embedded mode: Django's default of 300 entries
+            # would evict them under load, and an evicted counter or block fails open.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    }
 # A per-process cache: the fail-closed fallback when Redis is unreachable.
 CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "aragora-local",
+    "OPTIONS": {"MAX_ENTRIES": 200_000},
 }
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"

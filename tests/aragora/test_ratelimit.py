@@ -146,3 +146,13 @@ def test_default_rates():
         "default": "100/m",
         "upload": "5/m",
     }
+
+
+def test_in_process_caches_do_not_evict_security_state(settings):
+    """Embedded mode keeps counters and blocks in process memory: no early eviction."""
+    from django.core.cache import caches
+
+    for alias in ("default", "local"):
+        cache = caches[alias]
+        if hasattr(cache, "_max_entries"):
+            assert cache._max_entries >= 100_000, alias
