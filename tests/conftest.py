@@ -81,3 +81,19 @@ def api():  # type: ignore[no-untyped-def]
     from tests.helpers import Api
 
     return Api()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stragglers_before_dropping_the_database(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """At the very end, before the test database is dropped, no other session may hold it:
+    the live server's request threads keep PostgreSQL connections open (CONN_MAX_AGE)."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

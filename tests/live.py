@@ -15,6 +15,7 @@ import requests
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
+SERVER_APPLICATION_NAME = "aragora-test-server"  # tags the server processes' DB sessions
 
 
 def free_port() -> int:
@@ -35,6 +36,7 @@ def server_env(**overrides: str) -> dict[str, str]:
     else:
         env["DATABASE_URL"] = (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+            f"?application_name={SERVER_APPLICATION_NAME}"
         )
     env.update(overrides)
     return env
@@ -83,16 +85,21 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _close_leftover_backends() -> None:
-    """PostgreSQL notices a dead client a moment late; the test database must be droppable."""
+    """PostgreSQL notices a dead client a moment late; the test database must be droppable.
+    Only the stopped servers' sessions are closed (the live server of browser tests stays)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return
+    query = "FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {query}", [SERVER_APPLICATION_NAME])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute(f"SELECT count(*) {query}", [SERVER_APPLICATION_NAME])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
