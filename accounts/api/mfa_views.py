@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.responses import NO_STORE, token_response
-from accounts.api.views import current_session_id
+from accounts.api.views import current_session_id, valid_data
 from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
@@ -54,12 +54,6 @@ class StepUpSerializer(serializers.Serializer):
     step_up_expires_at = serializers.DateTimeField()
 
 
-def _valid(serializer_class: type, request: Request) -> dict:  # type: ignore[type-arg]
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data  # type: ignore[no-any-return]
-
-
 class TOTPSetupView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -74,7 +68,7 @@ class TOTPConfirmView(APIView):
 
     @extend_schema(request=CodeSerializer, responses={200: BackupCodesSerializer})
     def post(self, request: Request) -> Response:
-        code = _valid(CodeSerializer, request)["code"]
+        code = valid_data(CodeSerializer, request)["code"]
         codes = mfa.confirm_setup(
             user=request.user,
             code=code,
@@ -98,7 +92,7 @@ class MFADisableView(APIView):
 
     @extend_schema(request=PasswordSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
-        password = _valid(PasswordSerializer, request)["password"]
+        password = valid_data(PasswordSerializer, request)["password"]
         mfa.disable(user=request.user, password=password, request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -112,7 +106,7 @@ class MFAVerifyView(APIView):
 
     @extend_schema(request=VerifySerializer, responses={200: None})
     def post(self, request: Request) -> Response:
-        data = _valid(VerifySerializer, request)
+        data = valid_data(VerifySerializer, request)
         try:
             challenge = mfa.open_challenge(data["mfa_token"])
             user = mfa.finish_challenge(
@@ -140,7 +134,7 @@ class StepUpView(APIView):
 
     @extend_schema(request=CodeSerializer, responses={200: StepUpSerializer})
     def post(self, request: Request) -> Response:
-        code = _valid(CodeSerializer, request)["code"]
+        code = valid_data(CodeSerializer, request)["code"]
         try:
             mfa.verify_code(
                 user=request.user, code=code, request=request._request, completes_login=False
