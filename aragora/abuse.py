@@ -130,10 +130,6 @@ def _reload() -> None:
     _cache().set(SENTINEL, 1, None)
 
 
-def forget_local_state() -> None:
-    """Nothing is kept in process memory any more (kept for the tests' reset hook)."""
-
-
 def clear(*, key: str, actor=None, request: HttpRequest | None = None) -> int:  # type: ignore[no-untyped-def]
     """Lift a block (and its escalation level); audited."""
     deleted, _ = ClientBlock.objects.filter(key=key).delete()

@@ -54,11 +54,8 @@ def _clear_caches() -> None:
 
     for alias in ("default", "local"):
         caches[alias].clear()
-    from aragora.abuse import forget_local_state
-
     reset_local_state()
     forget_local_activity()
-    forget_local_state()
 
 
 @pytest.fixture(autouse=True)
