@@ -59,6 +59,13 @@ def _clear_caches() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _production_hasher(request: pytest.FixtureRequest, settings) -> None:  # type: ignore[no-untyped-def]
+    """Tests marked ``bcrypt`` run with the production hasher list (cost 12, PWD-1)."""
+    if request.node.get_closest_marker("bcrypt"):
+        settings.PASSWORD_HASHERS = settings.PRODUCTION_PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
 def _hourly_rate_windows(settings):  # type: ignore[no-untyped-def]
     """Tests that count up to a limit must not straddle a window's edge, which a per-minute
     window would do now and then: here the default rates count per hour (same numbers).

@@ -13,7 +13,7 @@ PASSWORD = "Correct-Horse-9-Battery"
 
 @lru_cache(maxsize=1)
 def password_hash() -> str:
-    """One bcrypt hash of PASSWORD per test process: cost 12 is slow on purpose."""
+    """One hash of PASSWORD per test process (bcrypt is slow on purpose, even at test cost)."""
     return make_password(PASSWORD)
 
 

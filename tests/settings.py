@@ -1,19 +1,30 @@
-"""Test settings: the project's settings, a file-backed SQLite test database (so server
-subprocesses can share it) and a test-only URL conf for probing the HTTP layer."""
+"""Test settings: the project's settings, a test database of this run's own (a file for SQLite,
+so server subprocesses can share it), a fast bcrypt cost, and a test-only URL conf for probing
+the HTTP layer."""
 
 import os
 
 os.environ["ARAGORA_READ_DOTENV"] = "0"  # a developer's .env must not change the tests
 
 from aragora.settings import *  # noqa: F403
-from aragora.settings import BASE_DIR, DATABASES, SERVICE_DATABASE
+from aragora.settings import BASE_DIR, DATABASES, PASSWORD_HASHERS, SERVICE_DATABASE
 
-if not SERVICE_DATABASE:
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+# Each run (and each pytest-xdist worker, a process of its own) gets its own test database, so
+# two runs in one checkout never collide.
+_RUN = f"{os.getpid()}"
+
+if SERVICE_DATABASE:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_RUN}"}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{_RUN}.sqlite3")}
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # Server subprocesses share this file with the test process; the rollback journal copes
     # with processes coming and going better than WAL's shared-memory index does.
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=DELETE;"
+
+# bcrypt at cost 4 (same algorithm, same code paths); `@pytest.mark.bcrypt` restores cost 12.
+PRODUCTION_PASSWORD_HASHERS = list(PASSWORD_HASHERS)
+PASSWORD_HASHERS = ["tests.hashers.FastBCryptSHA256PasswordHasher", *PASSWORD_HASHERS]
 
 ROOT_URLCONF = "tests.urls"
 UPLOAD_DIR = str(BASE_DIR / "var" / "test-uploads")

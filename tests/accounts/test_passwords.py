@@ -24,6 +24,7 @@ def reasons(password: str, user: User | None = None) -> list[str]:
     return [e.code for e in info.value.error_list]
 
 
+@pytest.mark.bcrypt
 def test_bcrypt_sha256_cost_12_is_the_hasher(settings):
     assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.BCryptSHA256PasswordHasher"
     encoded = make_password(PASSWORD)
@@ -39,6 +40,7 @@ def test_no_72_byte_truncation():
     assert not user.check_password(base[:72])
 
 
+@pytest.mark.bcrypt
 def test_older_hashes_are_upgraded_at_login():
     user = UserFactory(password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
     assert (
