@@ -1,18 +1,30 @@
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from accounts import admin_lockouts  # noqa: F401  (registers the lockout page)
 from accounts.forms import UserCreateForm, UserEditForm
 from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
+from accounts.roles import Role, StaffFlags
 from accounts.services import mfa
 from accounts.services.auth import deactivate_user
-from accounts.services.roles import record_change
+from accounts.services.roles import (
+    Access,
+    access_of,
+    apply_access_change,
+    group_state,
+    record_group_change,
+)
+
+_NO_ACCESS = Access(roles=[], groups=[], flags=StaffFlags(is_staff=False, is_superuser=False))
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Django's user admin, keyed by email."""
+    """Django's user admin, keyed by email. ``is_staff``/``is_superuser`` are shown, never
+    edited: they follow the roles (groups), so superuser status needs the admin role."""
 
     form = UserEditForm
     add_form = UserCreateForm
@@ -33,7 +45,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("is_staff", "is_superuser", "last_login", "date_joined")
     actions = ["reset_mfa"]
 
     @admin.action(description="Reset MFA (remove devices and backup codes, end sessions)")
@@ -51,10 +63,11 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(request, f"MFA reset for {queryset.count()} user(s).")
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        """Role changes made here are audited like those made through the API (AUTHZ-1)."""
-        before = User.objects.get(pk=form.instance.pk).roles if change else []
+        """Group edits made here go through the roles service like the API's: the staff
+        flags follow, a demotion ends the user's sessions, and every change is audited."""
+        before = access_of(form.instance) if change else _NO_ACCESS
         super().save_related(request, form, formsets, change)
-        record_change(user=form.instance, before=before, actor=request.user, request=request)
+        apply_access_change(user=form.instance, before=before, actor=request.user, request=request)
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         """Deactivating an account from the admin ends its sessions and tokens (AUTH-4)."""
@@ -62,3 +75,42 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if deactivated:
             deactivate_user(user=obj, actor=request.user, request=request)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Role groups are defined in code (``ROLE_PERMISSIONS``, re-applied after every migrate):
+    read-only here. Edits of other groups are audited (AUDIT-1: permission changes)."""
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _is_role(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return not _is_role(obj) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):  # type: ignore[no-untyped-def]
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a bulk delete could take role groups along
+        return actions
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        before = group_state(form.instance) if change else None
+        super().save_related(request, form, formsets, change)
+        after = group_state(form.instance)
+        record_group_change(
+            group=form.instance, before=before, after=after, actor=request.user, request=request
+        )
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        before = group_state(obj)
+        record_group_change(
+            group=obj, before=before, after=None, actor=request.user, request=request
+        )
+        super().delete_model(request, obj)
+
+
+def _is_role(group: Group | None) -> bool:
+    return group is not None and group.name in Role.values

@@ -6,6 +6,8 @@ The groups are created by a data migration; their permissions are (re)applied af
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -43,8 +45,29 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class StaffFlags:
+    """Django's ``is_staff`` and ``is_superuser`` as a user's roles imply them."""
+
+    is_staff: bool
+    is_superuser: bool
+
+
+def staff_flags(roles: Iterable[str]) -> StaffFlags:
+    """The one rule for the Django admin flags (AUTHZ-1, AUTHZ-3); nothing sets them otherwise.
+
+    The ``admin`` role makes a user staff and superuser; no other role does, so superuser
+    status cannot exist outside the admin role. Moderators are not staff: the Django admin
+    holds users, lockouts, blocks and the audit trail, which are admin business, while
+    moderation (hiding debates) is done through the API and the pages.
+    """
+    admin = Role.ADMIN in set(roles)
+    return StaffFlags(is_staff=admin, is_superuser=admin)
+
+
 def sync_role_permissions(sender: Any = None, **kwargs: Any) -> None:
-    """Make each role group hold exactly the permissions ``ROLE_PERMISSIONS`` names."""
+    """Make each role group hold exactly the permissions ``ROLE_PERMISSIONS`` names; then
+    realign every user's staff flags with their roles (repairs rows from before the rule)."""
     from django.contrib.auth.models import Group, Permission
 
     for role, names in ROLE_PERMISSIONS.items():
@@ -56,3 +79,7 @@ def sync_role_permissions(sender: Any = None, **kwargs: Any) -> None:
             if (perm.content_type.app_label, perm.codename) in wanted
         ]
         group.permissions.set(permissions)
+    if sender is None or getattr(sender, "label", None) == "accounts":
+        from accounts.services.roles import realign_all_staff_flags
+
+        realign_all_staff_flags()

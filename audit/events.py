@@ -36,6 +36,9 @@ class EventType(StrEnum):
     CLIENT_BLOCKED = "http.client.blocked"
     CLIENT_UNBLOCKED = "http.client.unblocked"
     ROLES_CHANGED = "accounts.roles.changed"
+    GROUPS_CHANGED = "accounts.groups.changed"  # groups that are not roles
+    STAFF_FLAGS_CHANGED = "accounts.staff_flags.changed"  # is_staff / is_superuser
+    GROUP_CHANGED = "accounts.group.changed"  # a group's name or permissions (Django admin)
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
     REQUEST_REJECTED = "http.request.rejected"

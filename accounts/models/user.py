@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.roles import DEFAULT_ROLE, Role
+from accounts.roles import DEFAULT_ROLE, Role, StaffFlags, staff_flags
 
 
 def normalize_email(email: str) -> str:
@@ -19,7 +19,8 @@ def normalize_email(email: str) -> str:
 
 
 class UserManager(BaseUserManager["User"]):
-    """Creates users with normalised emails and their roles."""
+    """Creates users with normalised emails and their roles; the staff flags follow the
+    roles (``staff_flags``), so no shell call makes a superuser outside the admin role."""
 
     use_in_migrations = True
 
@@ -27,17 +28,34 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email=normalize_email(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
-        roles = extra.pop("roles", [DEFAULT_ROLE])
+        """``is_staff``/``is_superuser`` may be given only as the roles imply them."""
+        roles = list(extra.pop("roles", [DEFAULT_ROLE]))
+        flags = _flags_agreeing(roles, extra)
         user = self.model(email=normalize_email(email), **extra)
+        user.is_staff, user.is_superuser = flags.is_staff, flags.is_superuser
         user.set_password(password)
         user.save(using=self._db)
         user.groups.set(Group.objects.filter(name__in=roles))
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
-        """``createsuperuser`` (also ``--noinput`` with DJANGO_SUPERUSER_*): the admin role."""
-        extra.update(is_staff=True, is_superuser=True, roles=[Role.ADMIN])
+        """``createsuperuser`` (also ``--noinput`` with DJANGO_SUPERUSER_*): the admin role,
+        which makes the user staff and superuser."""
+        roles = list(extra.pop("roles", []))
+        extra["roles"] = [*roles, Role.ADMIN] if Role.ADMIN not in roles else roles
         return self.create_user(email, password, **extra)
+
+
+def _flags_agreeing(roles: list[str], extra: dict[str, Any]) -> StaffFlags:
+    """The flags ``roles`` imply; refuse explicit flags that say otherwise (fail loudly)."""
+    flags = staff_flags(roles)
+    for name in ("is_staff", "is_superuser"):
+        if name in extra and bool(extra.pop(name)) != getattr(flags, name):
+            raise ValueError(
+                f"{name} follows the roles (the admin role makes staff and superuser); "
+                f"roles {roles} give {name}={getattr(flags, name)}."
+            )
+    return flags
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -1,43 +1,162 @@
-"""Role changes (AUTHZ-1): who changed whom from what to what, always audited."""
+"""Role changes (AUTHZ-1): who changed whom from what to what, always audited.
+
+Roles are groups; Django's ``is_staff`` and ``is_superuser`` follow them (``staff_flags``) and
+are written only by ``sync_staff_flags``, which every path that changes groups calls: the roles
+API, the Django admin and the migrations' realignment. Losing the flags ends the user's
+sessions, so a demoted admin keeps no admin page or API access from an old login.
+"""
 
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 
 import audit
-from accounts.models import User
-from accounts.roles import Role
+from accounts.models import EndReason, User
+from accounts.roles import Role, StaffFlags, staff_flags
+from accounts.services.sessions import end_sessions
 from audit.events import EventType
 
 
+@dataclass(frozen=True)
+class Access:
+    """What a user may do, as stored: roles, other groups, and the admin flags."""
+
+    roles: list[str]
+    groups: list[str]
+    flags: StaffFlags
+
+
+def access_of(user: User) -> Access:
+    """The stored access of ``user`` (read afresh: in-memory groups may be stale)."""
+    fresh = User.objects.prefetch_related("groups").get(pk=user.pk)
+    others = sorted(g.name for g in fresh.groups.all() if g.name not in Role.values)
+    flags = StaffFlags(is_staff=fresh.is_staff, is_superuser=fresh.is_superuser)
+    return Access(roles=fresh.roles, groups=others, flags=flags)
+
+
 def set_roles(
-    *, user: User, roles: list[str], actor: User, request: HttpRequest | None
+    *, user: User, roles: list[str], actor: User | None, request: HttpRequest | None
 ) -> list[str]:
-    """Replace ``user``'s roles; return the new list."""
+    """Replace ``user``'s roles; the staff flags follow; audited. Return the new list."""
     unknown = set(roles) - set(Role.values)
     if unknown:
         raise ValidationError({"roles": [f"Unknown role: {r}" for r in sorted(unknown)]})
-    before = user.roles
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        before = access_of(user)
         others = user.groups.exclude(name__in=Role.values)
         user.groups.set([*others, *Group.objects.filter(name__in=roles)])
-    record_change(user=user, before=before, actor=actor, request=request)
-    return user.roles
+        after = apply_access_change(user=user, before=before, actor=actor, request=request)
+    return after.roles
+
+
+def apply_access_change(
+    *, user: User, before: Access, actor: User | None, request: HttpRequest | None
+) -> Access:
+    """Groups of ``user`` changed (API or admin): sync the flags and audit what changed."""
+    sync_staff_flags(user=user, actor=actor, request=request)
+    after = access_of(user)
+    record_change(user=user, before=before, after=after, actor=actor, request=request)
+    return after
+
+
+def sync_staff_flags(
+    *, user: User, actor: User | None = None, request: HttpRequest | None = None
+) -> bool:
+    """Set ``is_staff``/``is_superuser`` from the stored roles (the only writer); True if
+    they changed. Losing either ends every session of the user (revoked in every process),
+    so no page, token or django-otp "verified" mark from the admin days survives."""
+    wanted = staff_flags(access_of(user).roles)
+    rows = User.objects.filter(pk=user.pk)
+    current = StaffFlags(**rows.values("is_staff", "is_superuser").get())
+    if current == wanted:
+        return False
+    rows.update(**asdict(wanted))
+    user.is_staff, user.is_superuser = wanted.is_staff, wanted.is_superuser
+    demoted = (current.is_staff and not wanted.is_staff) or (
+        current.is_superuser and not wanted.is_superuser
+    )
+    if demoted:
+        end_sessions(user=user, reason=EndReason.ADMIN, actor=actor, request=request)
+    return True
+
+
+def realign_all_staff_flags() -> int:
+    """Repair every user whose flags disagree with their roles (run after each ``migrate``,
+    so rows written before the rule, or by hand, are corrected at the next deploy)."""
+    candidates = User.objects.filter(
+        Q(is_staff=True) | Q(is_superuser=True) | Q(groups__name=Role.ADMIN)
+    ).distinct()
+    repaired = 0
+    for user in candidates:
+        with transaction.atomic():
+            before = access_of(user)
+            after = apply_access_change(user=user, before=before, actor=None, request=None)
+        repaired += before.flags != after.flags
+    return repaired
 
 
 def record_change(
-    *, user: User, before: list[str], actor: User | None, request: HttpRequest | None
+    *,
+    user: User,
+    before: Access,
+    after: Access,
+    actor: User | None,
+    request: HttpRequest | None,
 ) -> None:
-    after = User.objects.get(pk=user.pk).roles
-    if before != after:
+    """Audit each kind of change (AUDIT-1: who, whom, what): roles, other groups, flags."""
+    if before.roles != after.roles:
         audit.record(
             EventType.ROLES_CHANGED,
             actor=actor,
             target=user,
             request=request,
-            before=before,
-            after=after,
+            before=before.roles,
+            after=after.roles,
+        )
+    if before.groups != after.groups:
+        audit.record(
+            EventType.GROUPS_CHANGED,
+            actor=actor,
+            target=user,
+            request=request,
+            before=before.groups,
+            after=after.groups,
+        )
+    if before.flags != after.flags:
+        audit.record(
+            EventType.STAFF_FLAGS_CHANGED,
+            actor=actor,
+            target=user,
+            request=request,
+            before=asdict(before.flags),
+            after=asdict(after.flags),
+        )
+
+
+def group_state(group: Group) -> dict[str, object]:
+    """A group as the audit trail shows it: its name and permissions."""
+    perms = Group.objects.get(pk=group.pk).permissions.select_related("content_type")
+    names = sorted(f"{p.content_type.app_label}.{p.codename}" for p in perms)
+    return {"name": group.name, "permissions": names}
+
+
+def record_group_change(
+    *,
+    group: Group,
+    before: dict[str, object] | None,
+    after: dict[str, object] | None,
+    actor: User | None,
+    request: HttpRequest | None,
+) -> None:
+    """Audit a group created, edited or deleted in the Django admin (``None``: absent)."""
+    if before != after:
+        audit.record(
+            EventType.GROUP_CHANGED, actor=actor, request=request, before=before, after=after
         )

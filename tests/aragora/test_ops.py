@@ -46,7 +46,7 @@ def test_openapi_schema_and_docs_are_served():
 def test_docs_are_staff_only_when_not_public(settings, django_user_model):
     settings.PUBLIC_API_DOCS = False
     assert Client().get("/api/docs/").status_code == 401
-    staff = django_user_model.objects.create_user("staff@example.com", None, is_staff=True)
+    staff = django_user_model.objects.create_user("staff@example.com", None, roles=["admin"])
     client = Client()
     client.force_login(staff)
     assert client.get("/api/docs/").status_code == 200
