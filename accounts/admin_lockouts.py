@@ -23,7 +23,12 @@ def _valid_ip(value: str) -> str | None:
 
 @admin.register(LockoutState)
 class LockoutAdmin(admin.ModelAdmin):
-    """Replaces the row list with the live entries; clearing is audited (LOCK-5)."""
+    """Replaces the row list with the live entries; clearing is audited (LOCK-5).
+
+    No raw delete (issue #10 item 12): Django's delete page would drop a database row with no
+    audit event, behind the store's back. Clearing goes through ``lockout.clear`` only, which
+    needs the ``delete_lockoutstate`` permission (the admin role holds it).
+    """
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -31,12 +36,18 @@ class LockoutAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_clear_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("accounts.delete_lockoutstate"))
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict | None = None
     ) -> HttpResponse:  # type: ignore[type-arg]
         if not self.has_view_permission(request):
             return redirect("admin:index")
-        can_clear = self.has_delete_permission(request)
+        can_clear = self.has_clear_permission(request)
         if request.method == "POST" and can_clear:
             return self._clear(request)
         now = lockout.clock.now()

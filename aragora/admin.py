@@ -8,7 +8,13 @@ from aragora.models import ClientBlock
 
 @admin.register(ClientBlock)
 class ClientBlockAdmin(admin.ModelAdmin):
-    """Blocked clients (RATE-4): visible, and cleared through the audited service."""
+    """Blocked clients (RATE-4): visible, and cleared only through the audited service.
+
+    No raw delete (issue #10 item 12): Django's delete page and bulk delete would remove the
+    row with no audit event and leave the block in the cache. The "clear" action calls
+    ``abuse.clear``, which drops the row and the cached block and records the event; it needs
+    the ``delete_clientblock`` permission, which the admin role holds.
+    """
 
     list_display = ("key", "reason", "level", "created_at", "expires_at")
     list_filter = ("reason",)
@@ -21,12 +27,13 @@ class ClientBlockAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # clearing goes through the service only
-        return actions
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the delete page and bulk delete bypass the audit and the cache
 
-    @admin.action(description="Clear the selected blocks", permissions=["delete"])
+    def has_clear_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("aragora.delete_clientblock"))
+
+    @admin.action(description="Clear the selected blocks", permissions=["clear"])
     def clear_blocks(self, request: HttpRequest, queryset: QuerySet[ClientBlock]) -> None:
         keys = list(queryset.values_list("key", flat=True))
         for key in keys:
