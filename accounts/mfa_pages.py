@@ -109,6 +109,7 @@ def step_up_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@rate_limit("auth")  # the set-up confirmation takes codes: throttled like the other code forms
 @require_http_methods(["GET", "POST"])
 def mfa_page(request: HttpRequest) -> HttpResponse:
     """Enrol (QR, manual key, confirm), see backup codes left, regenerate, disable."""
@@ -148,6 +149,8 @@ def _confirm(request: HttpRequest, context: dict) -> HttpResponse:  # type: igno
                 request=request,
                 session_id=request.session.get(SESSION_ID_KEY),
             )
+        except LockedOut as exc:  # wrong codes count toward the lockout (MFA-2, LOCK-1)
+            return locked_out_response(request, exc.retry_after)
         except ValidationError:
             messages.error(request, "That code is not valid. Start again and scan the new code.")
             return redirect("accounts:mfa")

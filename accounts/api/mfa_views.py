@@ -64,17 +64,24 @@ class TOTPSetupView(APIView):
 
 
 class TOTPConfirmView(APIView):
+    """MFA-1: the first code activates the device; throttled and counted toward the lockout
+    like every other MFA code (MFA-2, LOCK-1): a wrong code is 400, a locked key 429."""
+
     permission_classes = [IsAuthenticated]
+    rate_policy = "auth"
 
     @extend_schema(request=CodeSerializer, responses={200: BackupCodesSerializer})
     def post(self, request: Request) -> Response:
         code = valid_data(CodeSerializer, request)["code"]
-        codes = mfa.confirm_setup(
-            user=request.user,
-            code=code,
-            request=request._request,
-            session_id=current_session_id(request),
-        )
+        try:
+            codes = mfa.confirm_setup(
+                user=request.user,
+                code=code,
+                request=request._request,
+                session_id=current_session_id(request),
+            )
+        except LockedOut as exc:
+            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
         return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -98,12 +99,23 @@ def begin_setup(*, user: User, request: HttpRequest) -> dict[str, str]:
 def confirm_setup(
     *, user: User, code: str, request: HttpRequest, session_id: str | None
 ) -> list[str]:
-    """Activate the device with one valid code; return the 10 backup codes (shown once)."""
+    """Activate the device with one valid code; return the 10 backup codes (shown once).
+
+    The code is checked under the lockout like any other MFA code (MFA-2, LOCK-1): a wrong
+    one counts toward the email and IP keys and is audited; a locked key raises ``LockedOut``
+    before any check, so set-up cannot be used to guess codes or to dodge the lockout.
+    """
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         raise ValidationError("Start the set-up first.")
-    if not consume_totp(device=device, code=code):
-        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request, stage="confirm")
+    checked = _under_lockout(
+        user=user,
+        request=request,
+        check=lambda: "totp" if consume_totp(device=device, code=code) else None,
+        completes_login=False,
+        stage="confirm",
+    )
+    if checked is None:
         raise ValidationError({"code": ["That code is not valid. Check the time on your device."]})
     with transaction.atomic():
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
@@ -184,17 +196,39 @@ def verify_code(*, user: User, code: str, request: HttpRequest, completes_login:
 
     Raises ``LockedOut`` (refused unchecked) or ``InvalidCode`` (counted as a failure).
     """
-    reservation = lockout.reserve(email=user.email, ip=client_ip(request))
-    setattr(request, RESERVATION_ATTR, reservation)
-    kind = _match(user, code)
+    kind = _under_lockout(
+        user=user,
+        request=request,
+        check=lambda: _match(user, code),
+        completes_login=completes_login,
+    )
     if kind is None:
-        lockout.record_failure(reservation, request=request)
-        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request)
         raise InvalidCode
-    lockout.record_success(reservation, complete=completes_login)
     event = EventType.BACKUP_CODE_USED if kind == "backup" else EventType.MFA_VERIFIED
     audit.record(event, actor=user, request=request, left=backup_codes_left(user))
     return kind
+
+
+def _under_lockout(
+    *,
+    user: User,
+    request: HttpRequest,
+    check: Callable[[], str | None],
+    completes_login: bool,
+    stage: str | None = None,
+) -> str | None:
+    """Run one code check bracketed by the lockout (LOCK-1, LOCK-3): reserve (or raise
+    ``LockedOut``), check, then count the failure (audited) or release the reservation."""
+    reservation = lockout.reserve(email=user.email, ip=client_ip(request))
+    setattr(request, RESERVATION_ATTR, reservation)
+    result = check()
+    if result is None:
+        lockout.record_failure(reservation, request=request)
+        where = {"stage": stage} if stage else {}
+        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request, **where)
+        return None
+    lockout.record_success(reservation, complete=completes_login)
+    return result
 
 
 def _match(user: User, code: str) -> str | None:
