@@ -97,7 +97,8 @@ class GroupAdmin(DjangoGroupAdmin):
         return actions
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        before = group_state(form.instance) if change else None
+        # save_model has stored the new name already; the permissions are not saved yet.
+        before = {**group_state(form.instance), "name": form.initial["name"]} if change else None
         super().save_related(request, form, formsets, change)
         after = group_state(form.instance)
         record_group_change(

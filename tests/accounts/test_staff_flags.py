@@ -171,12 +171,17 @@ def test_other_group_memberships_and_group_edits_are_audited():
     )
     perm = Permission.objects.get(codename="view_auditevent")
     group_url = f"/admin/auth/group/{editors.pk}/change/"
-    response = client.post(group_url, {"name": "editors", "permissions": [perm.pk]})
+    response = client.post(group_url, {"name": "auditors", "permissions": [perm.pk]})
     assert response.status_code == 302
     (edited,) = AuditEvent.objects.filter(event_type="accounts.group.changed")
     assert edited.actor == actor
     assert edited.data["before"] == {"name": "editors", "permissions": []}
-    assert edited.data["after"] == {"name": "editors", "permissions": ["audit.view_auditevent"]}
+    assert edited.data["after"] == {"name": "auditors", "permissions": ["audit.view_auditevent"]}
+    assert (
+        client.post(f"/admin/auth/group/{editors.pk}/delete/", {"post": "yes"}).status_code == 302
+    )
+    deleted = AuditEvent.objects.filter(event_type="accounts.group.changed").order_by("pk").last()
+    assert deleted.data["before"]["name"] == "auditors" and deleted.data["after"] is None
 
 
 def test_role_groups_cannot_be_edited_or_deleted_in_the_admin():
