@@ -225,3 +225,14 @@ def test_migrate_realigns_flags_written_before_the_rule():
     assert flags(missing) == (True, True)
     (repair,) = events("accounts.staff_flags.changed", stale)
     assert repair.actor is None and repair.data["before"]["is_superuser"] is True
+
+
+def test_the_command_realigns_a_flag_set_by_hand(capsys):
+    stale = UserFactory(roles=["moderator"])
+    User.objects.filter(pk=stale.pk).update(is_superuser=True)  # a raw write, past the manager
+    session_holder = Api()
+    session_holder.as_user(stale.email)
+    call_command("sync_staff_flags")
+    assert capsys.readouterr().out.strip() == "repaired 1 user(s)"
+    assert flags(stale) == (False, False)
+    assert session_holder.get("/api/v1/auth/me").status_code == 401  # sessions ended
