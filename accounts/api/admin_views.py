@@ -107,7 +107,11 @@ class RevokedSerializer(serializers.Serializer):
 
 
 class UserRolesView(APIView):
-    """PUT the roles of a user (admin role and step-up); audited with before and after."""
+    """PUT the roles of a user (admin role and step-up); audited with before and after.
+
+    ``is_staff``/``is_superuser`` follow the new roles (only the admin role gives them); a user
+    who loses them has every session ended, so no old page or token keeps admin access.
+    """
 
     permission_classes = [IsAuthenticated, IsAdminRole, FreshMFA]
     token_scopes = Scope.ADMIN
