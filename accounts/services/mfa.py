@@ -196,14 +196,14 @@ def verify_code(*, user: User, code: str, request: HttpRequest, completes_login:
 
     Raises ``LockedOut`` (refused unchecked) or ``InvalidCode`` (counted as a failure).
     """
-    kind = _under_lockout(
-        user=user,
-        request=request,
-        check=lambda: _match(user, code),
-        completes_login=completes_login,
-    )
+    reservation = lockout.reserve(email=user.email, ip=client_ip(request))
+    setattr(request, RESERVATION_ATTR, reservation)
+    kind = _match(user, code)
     if kind is None:
+        lockout.record_failure(reservation, request=request)
+        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request)
         raise InvalidCode
+    lockout.record_success(reservation, complete=completes_login)
     event = EventType.BACKUP_CODE_USED if kind == "backup" else EventType.MFA_VERIFIED
     audit.record(event, actor=user, request=request, left=backup_codes_left(user))
     return kind
@@ -217,8 +217,9 @@ def _under_lockout(
     completes_login: bool,
     stage: str | None = None,
 ) -> str | None:
-    """Run one code check bracketed by the lockout (LOCK-1, LOCK-3): reserve (or raise
-    ``LockedOut``), check, then count the failure (audited) or release the reservation."""
+    """Run one code check bracketed by the lockout (LOCK-1, LOCK-3) exactly as ``verify_code``
+    does: reserve (or raise ``LockedOut``), check, then count the failure (audited) or release
+    the reservation."""
     reservation = lockout.reserve(email=user.email, ip=client_ip(request))
     setattr(request, RESERVATION_ATTR, reservation)
     result = check()
