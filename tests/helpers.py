@@ -116,19 +116,28 @@ def verified_admin_client(user) -> Client:  # type: ignore[no-untyped-def]
 
 
 def in_threads(n: int, work) -> list:  # type: ignore[no-untyped-def,type-arg]
-    """Run ``work()`` on ``n`` threads released together; each closes its DB connections."""
+    """Run ``work()`` on ``n`` threads released together; each closes its DB connections.
+
+    A thread that raises fails the test with its own exception (re-raised here), instead of
+    showing up only as a missing result; a thread still running after a minute fails it too.
+    """
     import threading
 
     from django.db import connections
 
     barrier = threading.Barrier(n)
     results: list = []  # type: ignore[type-arg]
+    errors: list[BaseException] = []
     lock = threading.Lock()
 
     def run() -> None:
         barrier.wait()
         try:
             result = work()
+        except BaseException as exc:
+            with lock:
+                errors.append(exc)
+            return
         finally:
             connections.close_all()
         with lock:
@@ -139,4 +148,8 @@ def in_threads(n: int, work) -> list:  # type: ignore[no-untyped-def,type-arg]
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    if any(thread.is_alive() for thread in threads):
+        raise AssertionError("a worker thread was still running after 60 s")
+    if errors:
+        raise errors[0]
     return results
