@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "aragora.abuse.BlockedIPMiddleware",
     # Before anything reads the body: refuse oversized requests from their headers.
     "aragora.http.limits.RequestLimitsMiddleware",
+    # Its process_view runs before CSRF, axes and DRF's checks: an unserved method is 405 first.
+    "aragora.http.methods.MethodNotAllowedMiddleware",
     "audit.middleware.AuditFlushMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
