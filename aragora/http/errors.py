@@ -137,11 +137,35 @@ def _message(detail: Any) -> str:
 
 
 def error_response(request: HttpRequest, status: int) -> HttpResponse:
-    """The API shape under ``/api/``, a plain page elsewhere."""
+    """The API shape under ``/api/``, the site's error page elsewhere.
+
+    An error page must not fail in turn (a missing template, static files not collected, a
+    broken context processor): if rendering raises, the built-in ``plain_error`` body is sent.
+    """
     if is_api(request):
         return json_error(status)
     _, message = _STATUS_CODES.get(status, ("error", "Request failed."))
-    return render(request, "error.html", {"status": status, "message": message}, status=status)
+    try:
+        return render(request, "error.html", {"status": status, "message": message}, status=status)
+    except Exception:  # any failure here would otherwise turn into a bare server 500
+        logger.exception("the error page for %s could not be rendered", status)
+        return plain_error(request, status)
+
+
+def plain_error(request: HttpRequest, status: int) -> HttpResponse:
+    """An error response that depends on nothing that can fail: no template, no database."""
+    if is_api(request):
+        return json_error(status)
+    _, message = _STATUS_CODES.get(status, ("error", "Request failed."))
+    body = _PLAIN_PAGE.format(status=status, message=message)
+    return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+
+
+_PLAIN_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
+    '<body><h1>{status}</h1><p>{message}</p><p><a href="/">Back to the start page</a></p>'
+    "</body></html>"
+)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
