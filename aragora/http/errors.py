@@ -27,6 +27,8 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from aragora.http.rejections import audit_rejection
+
 logger = logging.getLogger(__name__)
 
 TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
@@ -108,7 +110,10 @@ def _code_for(exc: drf.APIException) -> str:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's ``EXCEPTION_HANDLER``: every API error in the shape above."""
     if isinstance(exc, TOO_LARGE):
+        _audit(context, 413, "payload_too_large")
         return Response(error_body(*_STATUS_CODES[413]), status=413)
+    if isinstance(exc, drf.ParseError):
+        _audit(context, 400, "invalid_json")
     if isinstance(exc, ValidationError):  # a service's verdict on the input
         exc = drf.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -126,6 +131,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body = error_body(_code_for(exc), _message(exc.detail))
     response.data = body
     return response
+
+
+def _audit(context: dict[str, Any], status: int, code: str) -> None:
+    """A body the parser refused is a rejected request (AUDIT-1), audited like the middleware's."""
+    request = getattr(context.get("request"), "_request", None)
+    if request is not None:
+        audit_rejection(request, status=status, code=code)
 
 
 def _message(detail: Any) -> str:
@@ -169,7 +181,9 @@ _PLAIN_PAGE = (
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_response(request, 413 if isinstance(exception, TOO_LARGE) else 400)
+    status = 413 if isinstance(exception, TOO_LARGE) else 400
+    audit_rejection(request, status=status, code=_STATUS_CODES[status][0])
+    return error_response(request, status)
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
