@@ -4,13 +4,23 @@ quick (a byte a second), so only a deadline over the whole fetch stops it."""
 
 from __future__ import annotations
 
+import datetime
+import functools
+import ipaddress
 import select
 import socket
+import ssl
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
+from debates import fetch
 from debates.models import Source
 from tests.debates.test_ssrf import add, debate_api  # noqa: F401  (fixture)
 from tests.helpers import error_code
@@ -99,3 +109,74 @@ def test_the_default_deadline_is_five_seconds():
     from aragora import settings as project_settings
 
     assert project_settings.FETCH_TIMEOUT == 5.0
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_a_prompt_https_page_is_fetched_and_its_certificate_checked(
+    tmp_path, settings, monkeypatch
+):
+    """The deadline-bound TLS socket still verifies the certificate against the host name."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<title>Over TLS</title>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    cert, key = _self_signed(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    settings.FETCH_ALLOWED_HOSTS = [f"localhost:{port}"]
+    monkeypatch.setattr(fetch, "resolver", lambda host, port: ["127.0.0.1"])
+    try:
+        with pytest.raises(fetch.FetchRefused) as untrusted:
+            fetch.fetch_title(f"https://localhost:{port}/")
+        trusting = functools.partial(ssl.create_default_context, cafile=cert)
+        monkeypatch.setattr(ssl, "create_default_context", trusting)
+        page = fetch.fetch_title(f"https://localhost:{port}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert isinstance(untrusted.value.__cause__, ssl.SSLCertVerificationError)
+    assert page.title == "Over TLS"
