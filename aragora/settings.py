@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "aragora.abuse.BlockedIPMiddleware",
     # Before anything reads the body: refuse oversized requests from their headers.
     "aragora.http.limits.RequestLimitsMiddleware",
+    # Its process_view runs before CSRF, axes and DRF's checks: an unserved method is 405 first.
+    "aragora.http.methods.MethodNotAllowedMiddleware",
     "audit.middleware.AuditFlushMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -389,6 +391,8 @@ UPLOAD_DIR = env.str("ARAGORA_UPLOAD_DIR", default=str(BASE_DIR / "var" / "uploa
 DEBATE_RETENTION_DAYS = env.int("ARAGORA_DEBATE_RETENTION_DAYS", default=0)
 # INPUT-4: hosts (host, host:port or CIDR) the source fetcher may reach despite the SSRF guard.
 FETCH_ALLOWED_HOSTS = env.list("ARAGORA_FETCH_ALLOWED_HOSTS", default=[])
+# INPUT-4: one deadline in seconds for a whole source fetch (connect, TLS, headers, body).
+FETCH_TIMEOUT = env.float("ARAGORA_FETCH_TIMEOUT", default=5.0)
 
 # --- Rate limits (RATE-1..3) ------------------------------------------------------------------
 RATE_LIMITS = {

@@ -9,10 +9,14 @@ per-request buffer and written by ``flush_deferred`` once the request's transact
 from __future__ import annotations
 
 import contextvars
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+from django.core.cache import BaseCache, caches
 from django.db import connection
 from django.db.models import Model
 from django.http import HttpRequest
@@ -21,6 +25,8 @@ from aragora.http.client_ip import client_ip
 from aragora.redaction import redact_data
 from audit.events import FAILURE_EVENTS, EventType
 from audit.models import AuditEvent
+
+logger = logging.getLogger(__name__)
 
 _deferred: contextvars.ContextVar[list[AuditEvent] | None] = contextvars.ContextVar(
     "audit_deferred", default=None
@@ -88,3 +94,49 @@ def deferred_failures() -> Iterator[None]:
             flush_deferred()
         finally:
             _deferred.reset(token)
+
+
+def record_aggregated(
+    event_type: EventType,
+    *,
+    key: str,
+    request: HttpRequest | None = None,
+    window: int = 60,
+    **data: Any,
+) -> AuditEvent | None:
+    """Record a flood-prone event (a refused request) sampled per ``key`` and ``window`` seconds.
+
+    Occurrences are counted atomically in the shared cache; the 1st, 10th, 100th, ... of each
+    window are written, each with ``count`` (so far) and ``window_start``. A million refusals a
+    minute from one key write 7 rows, yet the trail shows that it happened, from where and at
+    what volume (AUDIT-1). Returns the event written, or None when this one was only counted.
+    """
+    start = int(_now() // window) * window
+    count = _count(f"audit:agg:{event_type}:{key}:{start}", timeout=window * 2)
+    if count != 10 ** (len(str(count)) - 1):
+        return None
+    window_start = datetime.fromtimestamp(start, tz=UTC).isoformat()
+    return record(event_type, request=request, count=count, window_start=window_start, **data)
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _count(key: str, *, timeout: int) -> int:
+    try:
+        return _incr(caches["default"], key, timeout)
+    except Exception:  # Redis unreachable: count in this process instead
+        # Still bounded (per process), and every refusal is still counted: the sampling only
+        # decides how many rows are written, never whether the request is refused.
+        logger.warning("aggregate counter unavailable; counting per process", exc_info=True)
+        return _incr(caches["local"], key, timeout)
+
+
+def _incr(cache: BaseCache, key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr: this is the first of a new count
+        cache.add(key, 1, timeout)
+        return 1

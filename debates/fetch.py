@@ -7,7 +7,10 @@
 - the connection goes to the address that was checked (never a second lookup), with the
   original host name sent as ``Host`` and for TLS verification;
 - redirects are followed by hand, each one checked the same way, at most ``MAX_REDIRECTS``;
-- connect and read time and the body size are capped.
+- the body size is capped, and one overall deadline (``ARAGORA_FETCH_TIMEOUT``, 5 s) covers
+  the connection, the TLS handshake, the headers and the body together: every socket read waits
+  only for what is left of it, so a server that drips one byte a second cannot hold a worker
+  beyond the deadline however many reads it keeps alive.
 
 ``ARAGORA_FETCH_ALLOWED_HOSTS`` lists exceptions (``host``, ``host:port`` or a CIDR) for tests
 and internal deployments.
@@ -18,19 +21,20 @@ from __future__ import annotations
 import html
 import http.client
 import ipaddress
+import math
 import re
 import socket
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
 MAX_REDIRECTS = 3
 MAX_BYTES = 1024 * 1024
-TIMEOUT = 5.0
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _CANONICAL_V4 = re.compile(
     r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$"
@@ -60,7 +64,7 @@ resolver: Callable[[str, int], list[str]] = _resolve
 
 def fetch_title(url: str) -> Page:
     """GET ``url`` through every guard and return the final URL and the page title."""
-    deadline = time.monotonic() + TIMEOUT
+    deadline = time.monotonic() + settings.FETCH_TIMEOUT
     for _ in range(MAX_REDIRECTS + 1):
         target = _check_url(url)
         status, headers, body = _get(target, deadline)
@@ -152,31 +156,85 @@ def _allowed(host: str, port: int, address: IPAddress | None) -> bool:
     return False
 
 
+class _DeadlineMixin:
+    """Every receive waits only for what is left of the fetch's deadline (never a fresh timeout
+    per read, which a dripping server renews forever)."""
+
+    deadline: float = math.inf
+
+    def _arm(self) -> None:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("The fetch deadline passed.")
+        self.settimeout(remaining)  # type: ignore[attr-defined]
+
+    def recv(self, *args: Any) -> bytes:
+        self._arm()
+        return super().recv(*args)  # type: ignore[misc, no-any-return]
+
+    def recv_into(self, *args: Any) -> int:
+        self._arm()
+        return super().recv_into(*args)  # type: ignore[misc, no-any-return]
+
+
+class _DeadlineSocket(_DeadlineMixin, socket.socket):
+    pass
+
+
+class _DeadlineSSLSocket(_DeadlineMixin, ssl.SSLSocket):
+    pass
+
+
+def _open(address: str, port: int, deadline: float) -> _DeadlineSocket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = _DeadlineSocket(family, socket.SOCK_STREAM)
+    sock.deadline = deadline
+    try:
+        sock._arm()
+        sock.connect((address, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the checked address, whatever the host name would resolve to now."""
 
-    def __init__(self, address: str, port: int, timeout: float) -> None:
-        super().__init__(address, port, timeout=timeout)
+    def __init__(self, address: str, port: int, deadline: float) -> None:
+        super().__init__(address, port)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        self.sock = _open(self.host, self.port, self._deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, address: str, port: int, server_name: str, timeout: float) -> None:
-        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(self, address: str, port: int, server_name: str, deadline: float) -> None:
+        context = ssl.create_default_context()
+        context.sslsocket_class = _DeadlineSSLSocket
+        super().__init__(address, port, context=context)
         self._server_name = server_name
+        self._deadline = deadline
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self._server_name)  # type: ignore[attr-defined]
+        raw = _open(self.host, self.port, self._deadline)
+        tls = self._context.wrap_socket(  # type: ignore[attr-defined]
+            raw, server_hostname=self._server_name, do_handshake_on_connect=False
+        )
+        tls.deadline = self._deadline
+        tls._arm()  # the handshake is bounded by what is left, as one operation
+        tls.do_handshake()
+        self.sock = tls
 
 
 def _get(target: _Target, deadline: float) -> tuple[int, dict[str, str], bytes]:
-    remaining = max(0.1, deadline - time.monotonic())
     if target.scheme == "https":
         conn: http.client.HTTPConnection = _PinnedHTTPSConnection(
-            target.address, target.port, target.host, remaining
+            target.address, target.port, target.host, deadline
         )
     else:
-        conn = _PinnedHTTPConnection(target.address, target.port, remaining)
+        conn = _PinnedHTTPConnection(target.address, target.port, deadline)
     try:
         host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
         conn.request(
@@ -192,6 +250,8 @@ def _get(target: _Target, deadline: float) -> tuple[int, dict[str, str], bytes]:
         body = _read_capped(response, deadline)
         headers = {k.lower(): v for k, v in response.getheaders()}
         return response.status, headers, body
+    except TimeoutError as exc:
+        raise FetchRefused("The page took too long.") from exc
     except (OSError, http.client.HTTPException) as exc:
         raise FetchRefused("The page could not be fetched.") from exc
     finally:

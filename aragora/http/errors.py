@@ -27,6 +27,8 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from aragora.http.rejections import audit_rejection
+
 logger = logging.getLogger(__name__)
 
 TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
@@ -108,7 +110,10 @@ def _code_for(exc: drf.APIException) -> str:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's ``EXCEPTION_HANDLER``: every API error in the shape above."""
     if isinstance(exc, TOO_LARGE):
+        _audit(context, 413, "payload_too_large")
         return Response(error_body(*_STATUS_CODES[413]), status=413)
+    if isinstance(exc, drf.ParseError):
+        _audit(context, 400, "invalid_json")
     if isinstance(exc, ValidationError):  # a service's verdict on the input
         exc = drf.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -128,6 +133,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+def _audit(context: dict[str, Any], status: int, code: str) -> None:
+    """A body the parser refused is a rejected request (AUDIT-1), audited like the middleware's."""
+    request = getattr(context.get("request"), "_request", None)
+    if request is not None:
+        audit_rejection(request, status=status, code=code)
+
+
 def _message(detail: Any) -> str:
     if isinstance(detail, dict):
         return "; ".join(str(v) for v in detail.values())
@@ -137,15 +149,41 @@ def _message(detail: Any) -> str:
 
 
 def error_response(request: HttpRequest, status: int) -> HttpResponse:
-    """The API shape under ``/api/``, a plain page elsewhere."""
+    """The API shape under ``/api/``, the site's error page elsewhere.
+
+    An error page must not fail in turn (a missing template, static files not collected, a
+    broken context processor): if rendering raises, the built-in ``plain_error`` body is sent.
+    """
     if is_api(request):
         return json_error(status)
     _, message = _STATUS_CODES.get(status, ("error", "Request failed."))
-    return render(request, "error.html", {"status": status, "message": message}, status=status)
+    try:
+        return render(request, "error.html", {"status": status, "message": message}, status=status)
+    except Exception:  # any failure here would otherwise turn into a bare server 500
+        logger.exception("the error page for %s could not be rendered", status)
+        return plain_error(request, status)
+
+
+def plain_error(request: HttpRequest, status: int) -> HttpResponse:
+    """An error response that depends on nothing that can fail: no template, no database."""
+    if is_api(request):
+        return json_error(status)
+    _, message = _STATUS_CODES.get(status, ("error", "Request failed."))
+    body = _PLAIN_PAGE.format(status=status, message=message)
+    return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+
+
+_PLAIN_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status}</title></head>'
+    '<body><h1>{status}</h1><p>{message}</p><p><a href="/">Back to the start page</a></p>'
+    "</body></html>"
+)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_response(request, 413 if isinstance(exception, TOO_LARGE) else 400)
+    status = 413 if isinstance(exception, TOO_LARGE) else 400
+    audit_rejection(request, status=status, code=_STATUS_CODES[status][0])
+    return error_response(request, status)
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

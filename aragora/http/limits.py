@@ -6,6 +6,8 @@
   so the parser stops at part 101 (``TooManyParts``), however the parts are split;
 - a ``Content-Length`` that is not a number: 400.
 
+Every refusal is audited, sampled per IP and minute (``aragora.http.rejections``).
+
 Under WSGI Django reads at most ``Content-Length`` bytes, so nothing beyond the limits is ever
 buffered.
 """
@@ -20,6 +22,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 from aragora.http.errors import error_response
+from aragora.http.rejections import audit_rejection
 
 
 class TooManyParts(RequestDataTooBig):
@@ -74,12 +77,12 @@ class RequestLimitsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = _content_length(request)
         if length is None:
-            return error_response(request, 400)
+            return _refuse(request, 400, "bad_request")
         content_type = request.content_type or ""
         if length > settings.MAX_REQUEST_BYTES:
-            return error_response(request, 413)
+            return _refuse(request, 413, "payload_too_large")
         if _is_json(content_type) and length > settings.MAX_JSON_BYTES:
-            return error_response(request, 413)
+            return _refuse(request, 413, "payload_too_large")
         if content_type == "multipart/form-data" and length:
             self._count_parts(request)
         return self.get_response(request)
@@ -91,3 +94,8 @@ class RequestLimitsMiddleware:
             request._stream = PartCountingStream(  # type: ignore[attr-defined]
                 request._stream, boundary.encode("latin-1"), settings.MAX_MULTIPART_PARTS
             )
+
+
+def _refuse(request: HttpRequest, status: int, code: str) -> HttpResponse:
+    audit_rejection(request, status=status, code=code)
+    return error_response(request, status)

@@ -1,0 +1,117 @@
+"""AUDIT-1, LIMIT-1, LIMIT-2, PWD-4: requests the HTTP layer refuses are audited as
+``http.request.rejected``, sampled per client IP and minute so that a flood writes a handful of
+rows, and never with the payload in the event."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+
+from audit import services
+from audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+CANARY = "hunter2-canary"
+MB = 1024 * 1024
+JSON = "application/json"
+
+
+@pytest.fixture(autouse=True)
+def fixed_minute(monkeypatch):  # type: ignore[no-untyped-def]
+    """Pin the clock mid-minute, so no count straddles a window edge; tests move it on."""
+    caches["default"].clear()
+    clock = {"now": 1_800_000_030.0}
+    monkeypatch.setattr(services, "_now", lambda: clock["now"])
+    return clock
+
+
+def client(ip: str = "203.0.113.7") -> Client:
+    return Client(raise_request_exception=False, REMOTE_ADDR=ip)
+
+
+def rejected() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(event_type="http.request.rejected").order_by("id"))
+
+
+def secret_body() -> str:
+    return json.dumps({"password": CANARY, "note": "x"})
+
+
+REFUSALS = {
+    "body over the JSON cap": (
+        lambda c: c.post(
+            "/api/test/echo", secret_body(), content_type=JSON, CONTENT_LENGTH=str(11 * MB)
+        ),
+        413,
+        "payload_too_large",
+    ),
+    "body over the request cap on a page": (
+        lambda c: c.post(
+            "/admin/login/", CANARY, content_type="text/plain", CONTENT_LENGTH=str(101 * MB)
+        ),
+        413,
+        "payload_too_large",
+    ),
+    "malformed Content-Length": (
+        lambda c: c.post("/api/test/echo", secret_body(), content_type=JSON, CONTENT_LENGTH="x"),
+        400,
+        "bad_request",
+    ),
+    "malformed JSON": (
+        lambda c: c.post("/api/test/echo", secret_body()[:-1], content_type=JSON),
+        400,
+        "invalid_json",
+    ),
+    "JSON nested too deep": (
+        lambda c: c.post("/api/test/echo", "[" * 99 + f'"{CANARY}"' + "]" * 99, content_type=JSON),
+        400,
+        "invalid_json",
+    ),
+    "101 multipart parts on the API": (
+        lambda c: c.post("/api/test/echo", {f"f{i}": CANARY for i in range(101)}),
+        413,
+        "payload_too_large",
+    ),
+    "101 form fields on a page": (
+        lambda c: c.post("/admin/login/", {f"f{i}": CANARY for i in range(101)}),
+        413,
+        "payload_too_large",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSALS))
+def test_each_refusal_is_audited_without_its_payload(kind):
+    send, status, code = REFUSALS[kind]
+    response = send(client())
+    assert response.status_code == status
+    [event] = rejected()
+    assert event.ip == "203.0.113.7"
+    assert event.data["status"] == status and event.data["reason"] == code
+    assert event.data["method"] == "POST" and event.data["count"] == 1
+    assert set(event.data) == {"status", "reason", "method", "path", "count", "window_start"}
+    assert CANARY not in json.dumps(event.data) + event.user_agent
+
+
+def test_a_flood_writes_a_handful_of_rows_per_ip_and_minute(fixed_minute, settings):
+    settings.RATE_LIMITS = {k: "10000/h" for k in settings.RATE_LIMITS}
+    flooder = client("203.0.113.7")
+    for _ in range(150):
+        assert flooder.post("/api/test/echo", "{", content_type=JSON).status_code == 400
+    assert [e.data["count"] for e in rejected()] == [1, 10, 100]
+    assert client("198.51.100.9").post("/api/test/echo", "{", content_type=JSON).status_code == 400
+    assert [(e.ip, e.data["count"]) for e in rejected()][-1] == ("198.51.100.9", 1)
+    fixed_minute["now"] += 60  # the next minute counts afresh
+    assert flooder.post("/api/test/echo", "{", content_type=JSON).status_code == 400
+    last = rejected()[-1]
+    assert (last.ip, last.data["count"]) == ("203.0.113.7", 1)
+    assert len(rejected()) == 5
+
+
+def test_accepted_requests_are_not_audited_as_rejected():
+    assert client().post("/api/test/echo", secret_body(), content_type=JSON).status_code == 200
+    assert rejected() == []
