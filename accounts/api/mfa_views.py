@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django_otp import login as otp_login
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -75,6 +77,10 @@ class TOTPConfirmView(APIView):
             request=request._request,
             session_id=current_session_id(request),
         )
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # The browser session that confirmed the first code has done the code step: it
+            # stays signed in (MFA-5, issue #10 item 1), as when enrolling from the page.
+            otp_login(request._request, mfa.confirmed_device(request.user))
         return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
 
 
