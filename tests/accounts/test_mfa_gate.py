@@ -7,13 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 from django.test import Client
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from accounts.mfa import totp
 from accounts.middleware import SESSION_ID_KEY
-from accounts.models import UserSession
+from accounts.models import TOTPDevice, UserSession
+from accounts.services import stepup
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import enrol_mfa, error_code, fresh_code, verified_admin_client
@@ -170,15 +173,10 @@ def test_password_change_keeps_the_verified_session_and_nothing_more(mfa_admin):
 def test_turning_mfa_on_keeps_this_session_and_ends_those_without_the_code_step(user):
     """The session that confirmed the first code is verified; another session of the user,
     signed in with the password alone before, no longer counts (MFA-5)."""
-    import pyotp
-
     this, other = Client(), Client()
     for client in (this, other):
         client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
     this.post("/accounts/mfa/", {"action": "setup"})
-    from accounts.mfa import totp
-    from accounts.models import TOTPDevice
-
     secret = totp.b32(TOTPDevice.objects.get(user=user).secret)
     confirmed = this.post("/accounts/mfa/", {"action": "confirm", "code": pyotp.TOTP(secret).now()})
     assert confirmed.status_code == 200 and b"backup-codes" in confirmed.content
@@ -209,8 +207,6 @@ def session_id(client: Client) -> str:
 
 def test_the_gate_answers_ok_enrol_or_step_up(settings):
     """MFA-6: the one decision every wrapper maps."""
-    from accounts.services import stepup
-
     member = UserFactory()
     admin = UserFactory(roles=["admin"])
     staff_member = UserFactory(is_staff=True)  # issue #10 item 2: staff whatever the roles
@@ -299,8 +295,6 @@ def test_the_admin_mfa_reset_action_uses_the_gate(mfa_admin):
 
 def test_a_browser_session_enrolling_through_the_api_stays_signed_in(user):
     """The session that confirmed the first code (API, browser cookies) did the code step."""
-    import pyotp
-
     client = Client()
     client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
     setup = client.post("/api/v1/mfa/totp/setup")
