@@ -8,7 +8,7 @@ from accounts.forms import UserCreateForm, UserEditForm
 from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
 from accounts.roles import Role, StaffFlags
-from accounts.services import mfa
+from accounts.services import mfa, stepup
 from accounts.services.auth import deactivate_user
 from accounts.services.roles import (
     Access,
@@ -51,7 +51,8 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description="Reset MFA (remove devices and backup codes, end sessions)")
     def reset_mfa(self, request, queryset):  # type: ignore[no-untyped-def]
         """MFA-7 from the admin: only right after the acting admin's own step-up."""
-        if not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY)):
+        session_id = request.session.get(SESSION_ID_KEY)
+        if stepup.check(user=request.user, session_id=session_id) is not stepup.Gate.OK:
             self.message_user(
                 request,
                 "Confirm it is you first at /accounts/mfa/verify/, then repeat the action.",

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from accounts import revocation
 from accounts.models import User
+from accounts.services import stepup
 from accounts.services.sessions import record_activity
 from accounts.tokens import InvalidToken, decode_access_token
 
@@ -92,8 +93,17 @@ class JWTAuthentication(BaseAuthentication):
 class BrowserSessionAuthentication(SessionAuthentication):
     """The browser pages' Django session, for same-origin calls (CSRF enforced by DRF).
 
-    ``BrowserSessionMiddleware`` has already logged out a browser session that was ended.
+    ``BrowserSessionMiddleware`` has already logged out a browser session that was ended, or
+    whose user has MFA and did not complete the code step in it. That check is repeated here
+    so the API never accepts such a session, even if the middleware is missing or reordered
+    (MFA-5, issue #10 item 1).
     """
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        result = super().authenticate(request)
+        if result is None or not stepup.passed_second_factor(result[0]):
+            return None
+        return result
 
 
 class ScopeMissing(PermissionDenied):

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -18,7 +18,8 @@ from accounts.forms import CodeForm, PasswordForm
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.middleware import SESSION_ID_KEY
-from accounts.services import mfa
+from accounts.redirects import safe_next, to_gate
+from accounts.services import mfa, stepup
 from aragora.ratelimit import rate_limit
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -26,10 +27,24 @@ CHALLENGE_KEY = "aragora_mfa_challenge"
 NEXT_KEY = "aragora_mfa_next"
 
 
-def _safe_next(request: HttpRequest, target: str | None, default: str) -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+GATE_MESSAGES = {
+    stepup.Gate.ENROL: "Your role requires two-factor authentication. Set it up first.",
+    stepup.Gate.STEP_UP: "Confirm it is you with a code first.",
+}
+
+
+def require_fresh_mfa(request: HttpRequest) -> HttpResponse | None:
+    """MFA-6 on the pages: the page wrapper of the one step-up gate. None: go ahead; else a
+    redirect to enrol or to confirm a code, with this page as the encoded ``next``."""
+    decision = stepup.check(user=request.user, session_id=request.session.get(SESSION_ID_KEY))  # type: ignore[arg-type]
+    if decision is stepup.Gate.OK:
+        return None
+    messages.info(request, GATE_MESSAGES[decision])
+    return to_gate(decision, request)
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"), default)
 
 
 @never_cache
@@ -60,14 +75,15 @@ def login_mfa_page(request: HttpRequest) -> HttpResponse:
             request.session.pop(CHALLENGE_KEY, None)
             login(request, user, backend=BACKEND)
             _mark_verified(request, user)
-            return redirect(_safe_next(request, target, settings.LOGIN_REDIRECT_URL))
+            return redirect(safe_next(request, target, settings.LOGIN_REDIRECT_URL))
     return render(
         request, "accounts/login_mfa.html", {"form": form}, status=400 if form.errors else 200
     )
 
 
 def _mark_verified(request: HttpRequest, user) -> None:  # type: ignore[no-untyped-def]
-    """django-otp's verified flag (the admin gate reads it) and a fresh step-up."""
+    """Both marks of a code confirmed in this session: django-otp's device binding (the code
+    step of the login was done, issue #10 item 1) and a fresh step-up (MFA-6)."""
     device = mfa.confirmed_device(user)
     if device is not None:
         otp_login(request, device)
@@ -80,9 +96,7 @@ def _mark_verified(request: HttpRequest, user) -> None:  # type: ignore[no-untyp
 @require_http_methods(["GET", "POST"])
 def step_up_page(request: HttpRequest) -> HttpResponse:
     """A fresh code for sensitive actions and for the Django admin."""
-    target = _safe_next(
-        request, request.POST.get("next") or request.GET.get("next"), "/accounts/mfa/"
-    )
+    target = _next(request, reverse("accounts:mfa"))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,8 +131,9 @@ def mfa_page(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
     context: dict = {
         "enabled": mfa.has_mfa(user),  # type: ignore[arg-type]
-        "required": mfa.needs_enrolment(user),
-    }  # type: ignore[arg-type]
+        "required": mfa.needs_enrolment(user),  # type: ignore[arg-type]
+        "next": _next(request, ""),
+    }
     try:
         if action == "setup":
             context["setup"] = mfa.begin_setup(user=user, request=request)  # type: ignore[arg-type]
@@ -126,9 +141,9 @@ def mfa_page(request: HttpRequest) -> HttpResponse:
         elif action == "confirm":
             return _confirm(request, context)
         elif action in {"regenerate", "disable"}:
-            if not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY)):
-                messages.info(request, "Confirm it is you with a code first.")
-                return redirect(f"/accounts/mfa/verify/?next={request.path}")
+            gate = require_fresh_mfa(request)
+            if gate is not None:
+                return gate
             return _regenerate(request, context) if action == "regenerate" else _disable(request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -155,13 +170,16 @@ def _confirm(request: HttpRequest, context: dict) -> HttpResponse:  # type: igno
             messages.error(request, "That code is not valid. Start again and scan the new code.")
             return redirect("accounts:mfa")
         _mark_verified(request, request.user)
-        return render(request, "accounts/backup_codes.html", {"codes": codes})
+        context = {"codes": codes, "next": context["next"] or reverse("accounts:mfa")}
+        return render(request, "accounts/backup_codes.html", context)
     return redirect("accounts:mfa")
 
 
 def _regenerate(request: HttpRequest, context: dict) -> HttpResponse:  # type: ignore[type-arg]
     codes = mfa.regenerate_backup_codes(user=request.user, request=request)  # type: ignore[arg-type]
-    return render(request, "accounts/backup_codes.html", {"codes": codes})
+    return render(
+        request, "accounts/backup_codes.html", {"codes": codes, "next": reverse("accounts:mfa")}
+    )
 
 
 def _disable(request: HttpRequest) -> HttpResponse:

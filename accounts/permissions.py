@@ -34,19 +34,22 @@ class MFAEnrolmentRequired(PermissionDenied):
 
 
 class FreshMFA(BasePermission):
-    """MFA-6: sensitive operations need a step-up within ``ARAGORA_STEP_UP_MAX_AGE`` when the
-    user has MFA, and users whose role requires MFA must have enrolled."""
+    """MFA-6: the DRF wrapper of the one step-up gate (``accounts.services.stepup.check``).
+
+    ``enrol`` is 403 ``mfa_enrolment_required``, ``step_up`` is 403 ``mfa_required``.
+    """
 
     def has_permission(self, request: Request, view: Any) -> bool:
         from accounts.api.views import current_session_id
-        from accounts.services import mfa
+        from accounts.services import stepup
 
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if mfa.needs_enrolment(user):
+        decision = stepup.check(user=user, session_id=current_session_id(request))  # type: ignore[arg-type]
+        if decision is stepup.Gate.ENROL:
             raise MFAEnrolmentRequired
-        if mfa.has_mfa(user) and not mfa.step_up_fresh(current_session_id(request)):
+        if decision is stepup.Gate.STEP_UP:
             raise MFARequired
         return True
 

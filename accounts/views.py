@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,9 +17,10 @@ from accounts import selectors
 from accounts.forms import LoginForm, PasswordChangeForm, SignupForm, TokenForm
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
-from accounts.mfa_pages import CHALLENGE_KEY, NEXT_KEY
+from accounts.mfa_pages import CHALLENGE_KEY, NEXT_KEY, require_fresh_mfa
 from accounts.middleware import PASSWORD_CHANGE_FLAG, SESSION_ID_KEY
 from accounts.models import ApiToken, EndReason
+from accounts.redirects import safe_next, with_next
 from accounts.services import api_tokens, auth, mfa
 from accounts.services.sessions import end_session, end_sessions
 from aragora.ratelimit import rate_limit
@@ -27,12 +28,18 @@ from aragora.ratelimit import rate_limit
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else settings.LOGIN_REDIRECT_URL
+def _next_url(request: HttpRequest, default: str = settings.LOGIN_REDIRECT_URL) -> str:
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"), default)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def admin_login_redirect(request: HttpRequest) -> HttpResponse:
+    """``/admin/login/``: the Django admin signs in through ``/accounts/login/`` (MFA-5, issue #10
+    item 1), so it passes the same gates (lockout, rate limit, audit, the code step). Nothing
+    posted here is checked: a password sent to this address verifies nothing and signs no one
+    in. Staff then meet the admin gate (``AdminMFAMiddleware``)."""
+    return redirect(with_next("accounts:login", _next_url(request, reverse("admin:index"))))
 
 
 @never_cache
@@ -107,7 +114,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change_page(request: HttpRequest) -> HttpResponse:
-    gate = _sensitive_gate(request)
+    gate = require_fresh_mfa(request)
     if gate is not None:
         return gate
     form = PasswordChangeForm(request.POST or None)
@@ -135,18 +142,6 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
     )
-
-
-def _sensitive_gate(request: HttpRequest) -> HttpResponse | None:
-    """MFA-6 on the pages: enrol first if the role requires it; else a fresh code if MFA is on."""
-    user = request.user
-    if mfa.needs_enrolment(user):  # type: ignore[arg-type]
-        messages.info(request, "Your role requires two-factor authentication. Set it up first.")
-        return redirect(f"/accounts/mfa/?next={request.path}")
-    if mfa.has_mfa(user) and not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY)):  # type: ignore[arg-type]
-        messages.info(request, "Confirm it is you with a code first.")
-        return redirect(f"/accounts/mfa/verify/?next={request.path}")
-    return None
 
 
 @never_cache
@@ -206,7 +201,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         scopes = form.cleaned_data["scopes"]
         if api_tokens.needs_step_up(scopes):
-            gate = _sensitive_gate(request)
+            gate = require_fresh_mfa(request)
             if gate is not None:
                 return gate
         created = api_tokens.create_token(

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import admin_login_redirect
 from aragora import views
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("api/", include("aragora.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("debates/", include("debates.urls")),
+    # Before the admin's own login view: the admin signs in through /accounts/login/ (MFA-5).
+    path("admin/login/", admin_login_redirect, name="admin-login"),
     path("admin/", admin.site.urls),
 ]
 

@@ -100,10 +100,13 @@ def mfa_login(api: Api, user, secret: bytes) -> dict[str, Any]:  # type: ignore[
 
 
 def verified_admin_client(user) -> Client:  # type: ignore[no-untyped-def]
-    """A browser session of a staff user with MFA, marked verified as the admin gate needs."""
+    """A browser session of a staff user with MFA, as the code step of the login leaves it:
+    the device verified in the session and a fresh step-up (the admin gate needs both)."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
+    from accounts.middleware import SESSION_ID_KEY
     from accounts.models import TOTPDevice
+    from accounts.services.mfa import mark_step_up
 
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         enrol_mfa(user)
@@ -112,6 +115,7 @@ def verified_admin_client(user) -> Client:  # type: ignore[no-untyped-def]
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
     session.save()
+    mark_step_up(session[SESSION_ID_KEY])
     return client
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django_otp import login as otp_login
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -82,6 +84,10 @@ class TOTPConfirmView(APIView):
             )
         except LockedOut as exc:
             return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # The browser session that confirmed the first code has done the code step: it
+            # stays signed in (MFA-5, issue #10 item 1), as when enrolling from the page.
+            otp_login(request._request, mfa.confirmed_device(request.user))
         return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
 
 

@@ -55,9 +55,11 @@ def has_mfa(user: User) -> bool:
 
 
 def needs_enrolment(user: User) -> bool:
-    """Users in ``ARAGORA_MFA_REQUIRED_ROLES`` must enrol before any sensitive operation."""
-    required = set(settings.MFA_REQUIRED_ROLES)
-    return bool(required & set(user.roles)) and not has_mfa(user)
+    """Users in ``ARAGORA_MFA_REQUIRED_ROLES`` must enrol before any sensitive operation, and so
+    must every staff user whatever its roles, since staff reach the Django admin (issue #10
+    item 2). The step-up gate (``accounts.services.stepup``) is the one caller that decides."""
+    required = user.is_staff or bool(set(settings.MFA_REQUIRED_ROLES) & set(user.roles))
+    return required and not has_mfa(user)
 
 
 def backup_codes_left(user: User) -> int:

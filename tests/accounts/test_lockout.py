@@ -218,16 +218,27 @@ def test_django_admin_page_shows_the_live_store_and_clears(user):
     assert failures("email", user.email) == 0
 
 
-def test_django_admin_login_is_covered(user, hasher_calls):
+def test_a_failed_admin_login_is_audited_and_counts_toward_the_lockout(user, hasher_calls):
+    """LOCK-1, LOCK-2, AUDIT-1 (issue #10 item 18): a sign-in that starts at the Django admin's
+    login goes through /accounts/login/, so each failure is audited and counted, and the
+    locked key is refused without hashing. The admin's own form checks nothing any more."""
     client = Client()
+    start = client.get("/admin/login/?next=/admin/")
+    assert start["Location"] == "/accounts/login/?next=%2Fadmin%2F"
     for _ in range(5):
-        response = client.post("/admin/login/", {"username": user.email, "password": WRONG})
-        assert response.status_code == 200  # the form says "wrong"
+        response = client.post(start["Location"], {"email": user.email, "password": WRONG})
+        assert response.status_code == 400  # the form says "wrong"
+    failed = AuditEvent.objects.filter(event_type="accounts.login.failed", actor=user)
+    assert failed.count() == 5
+    assert failures("email", user.email) == 5
     hasher_calls.clear()
-    response = client.post("/admin/login/", {"username": user.email, "password": PASSWORD})
+    response = client.post(start["Location"], {"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
+    old_form = client.post("/admin/login/", {"username": user.email, "password": PASSWORD})
+    assert old_form.status_code == 302 and old_form["Location"].startswith("/accounts/login/")
     assert hasher_calls == []
+    assert "_auth_user_id" not in client.session
 
 
 def test_login_page_shows_the_wait(user):

@@ -318,9 +318,9 @@ def test_staff_must_verify_before_any_admin_page():
     admin = UserFactory(roles=["admin"], is_staff=True)
     client = Client()
     client.force_login(admin)
-    assert client.get("/admin/")["Location"] == "/accounts/mfa/?next=/admin/"  # enrol first
-    enrol_mfa(admin)
-    assert client.get("/admin/")["Location"] == "/accounts/mfa/verify/?next=/admin/"
+    assert client.get("/admin/")["Location"] == "/accounts/mfa/?next=%2Fadmin%2F"  # enrol first
+    enrol_mfa(admin)  # this session never did the code step: it no longer counts (MFA-5)
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
     assert verified_admin_client(admin).get("/admin/").status_code == 200
 
 
@@ -329,16 +329,12 @@ def test_admin_action_resets_only_after_step_up():
     target = UserFactory()
     enrol_mfa(target)
     client = verified_admin_client(admin)
+    UserSession.objects.filter(user=admin).update(step_up_at=None)
     post = {"action": "reset_mfa", "_selected_action": [target.pk]}
-    client.post("/admin/accounts/user/", post)
+    refused = client.post("/admin/accounts/user/", post)
+    assert refused["Location"].startswith("/accounts/mfa/verify/?next=")
     assert mfa.has_mfa(target)  # no fresh step-up yet
     UserSession.objects.filter(user=admin).update(step_up_at=timezone.now())
-    session = client.session
-    from accounts.middleware import SESSION_ID_KEY
-
-    if SESSION_ID_KEY not in session:
-        session[SESSION_ID_KEY] = str(UserSession.objects.filter(user=admin).first().pk)
-        session.save()
     client.post("/admin/accounts/user/", post)
     assert not mfa.has_mfa(target)
 
@@ -351,7 +347,7 @@ def test_password_change_page_asks_for_a_fresh_code(user):
     assert client.get("/accounts/password/change/").status_code == 200  # fresh from login
     UserSession.objects.filter(user=user).update(step_up_at=None)
     response = client.get("/accounts/password/change/")
-    assert response["Location"] == "/accounts/mfa/verify/?next=/accounts/password/change/"
+    assert response["Location"] == "/accounts/mfa/verify/?next=%2Faccounts%2Fpassword%2Fchange%2F"
     client.post(
         "/accounts/mfa/verify/",
         {"code": fresh_code(user, secret), "next": "/accounts/password/change/"},

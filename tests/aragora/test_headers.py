@@ -38,7 +38,7 @@ def client() -> Client:
         ("get", "/no-such-page", 404),
         ("post", "/api/v1/", 405),
         ("get", "/api/test/boom", 500),
-        ("get", "/admin/login/", 200),
+        ("get", "/admin/login/", 302),
         ("get", "/static/css/site.css", 200),
     ],
 )
