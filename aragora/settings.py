@@ -283,6 +283,11 @@ JWT_ISSUER = env.str("ARAGORA_JWT_ISSUER", default="aragora")
 JWT_AUDIENCE = env.str("ARAGORA_JWT_AUDIENCE", default="aragora-api")
 ACCESS_TOKEN_TTL = env.int("ARAGORA_ACCESS_TOKEN_TTL", default=900)
 SESSION_TIMEOUT = env.int("ARAGORA_SESSION_TIMEOUT", default=24 * 3600)
+# AUTH-3, #10 item 5: a consumed refresh token presented again within this many seconds is
+# refused without revoking its family (a client racing itself); later, reuse revokes it.
+REFRESH_REUSE_GRACE = env.float("ARAGORA_REFRESH_REUSE_GRACE", default=2.0)
+if not 0 <= REFRESH_REUSE_GRACE <= 60:
+    raise ImproperlyConfigured("ARAGORA_REFRESH_REUSE_GRACE must be between 0 and 60 seconds.")
 SESSION_IDLE_TIMEOUT = env.int("ARAGORA_SESSION_IDLE_TIMEOUT", default=0)  # 0 = off
 MAX_SESSIONS = env.int("ARAGORA_MAX_SESSIONS", default=10)
 SESSION_ACTIVITY_INTERVAL = 60  # SESS-4: at most one activity write a minute per session

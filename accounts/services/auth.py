@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NoReturn
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -133,7 +136,9 @@ def rotate_refresh_token(*, secret: str, request: HttpRequest) -> IssuedTokens:
     exactly one changes a row, and that one gets the new pair. Every check on the session is
     made before the UPDATE, so a parallel loser ending the family cannot turn the winner's
     answer into a second failure. A token presented after it was consumed is a replay: its
-    whole family (the session) is revoked and the event audited.
+    whole family (the session) is revoked and the event audited, unless it comes within
+    ``ARAGORA_REFRESH_REUSE_GRACE`` seconds of the consumption (a client racing itself, or a
+    parallel loser): then it is refused without touching the family (#10 item 5).
     """
     digest = hash_refresh_secret(secret)
     now = timezone.now()
@@ -142,15 +147,24 @@ def rotate_refresh_token(*, secret: str, request: HttpRequest) -> IssuedTokens:
         raise InvalidRefreshToken
     session = token.session
     if token.consumed_at is not None:
-        _refresh_reused(session=session, request=request)
-        raise InvalidRefreshToken
+        _reject_consumed(consumed_at=token.consumed_at, session=session, request=request)
     if not (session.is_active and session.user.is_active) or not record_activity(str(session.pk)):
         raise InvalidRefreshToken
     won = RefreshToken.objects.filter(pk=token.pk, consumed_at__isnull=True).update(consumed_at=now)
-    if not won:  # a parallel request consumed it first: this one is the replay
-        _refresh_reused(session=session, request=request)
-        raise InvalidRefreshToken
+    if not won:  # a parallel request consumed it first: this one lost the race
+        consumed_at = RefreshToken.objects.filter(pk=token.pk).values_list("consumed_at").get()[0]
+        _reject_consumed(consumed_at=consumed_at or now, session=session, request=request)
     return issue_tokens(session=session)
+
+
+def _reject_consumed(
+    *, consumed_at: datetime, session: UserSession, request: HttpRequest
+) -> NoReturn:
+    """Refuse a consumed token; past the grace it is a replay and the family is revoked."""
+    grace = timedelta(seconds=settings.REFRESH_REUSE_GRACE)
+    if timezone.now() - consumed_at > grace:
+        _refresh_reused(session=session, request=request)
+    raise InvalidRefreshToken
 
 
 def _refresh_reused(*, session: UserSession, request: HttpRequest) -> None:
