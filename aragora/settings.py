@@ -315,6 +315,12 @@ MAX_SESSIONS = env.int("ARAGORA_MAX_SESSIONS", default=10)
 SESSION_ACTIVITY_INTERVAL = 60  # SESS-4: at most one activity write a minute per session
 if 0 < SESSION_IDLE_TIMEOUT < 2 * SESSION_ACTIVITY_INTERVAL:
     raise ImproperlyConfigured("ARAGORA_SESSION_IDLE_TIMEOUT must be 0 (off) or at least 120.")
+# AUTHZ-2, #10 item 4: API tokens expire; no `expires_in_days` means this many days, more is
+# refused. A token that never expires only where the operator allows it (then `never_expires`).
+API_TOKEN_MAX_DAYS = env.int("ARAGORA_API_TOKEN_MAX_DAYS", default=90)
+if API_TOKEN_MAX_DAYS < 1:
+    raise ImproperlyConfigured("ARAGORA_API_TOKEN_MAX_DAYS must be at least 1.")
+API_TOKEN_ALLOW_NO_EXPIRY = env.bool("ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY", default=False)
 # How long a process trusts its own "not revoked" answer before asking Redis again (AUTH-4).
 REVOCATION_LOCAL_TTL = env.float("ARAGORA_REVOCATION_LOCAL_TTL", default=0.5)
 ACCESS_COOKIE_NAME = "aragora_access"

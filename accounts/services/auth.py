@@ -19,6 +19,7 @@ from accounts import revocation
 from accounts.lockout import service as lockout
 from accounts.lockout.handler import RESERVATION_ATTR
 from accounts.models import EndReason, RefreshToken, SessionKind, User, UserSession, normalize_email
+from accounts.services import api_tokens
 from accounts.services.sessions import end_session, end_sessions, record_activity, start_session
 from accounts.tokens import AccessToken, hash_refresh_secret, issue_access_token, new_refresh_secret
 from aragora.crypto import keyed_hash
@@ -89,6 +90,17 @@ def _audit_failure(request: HttpRequest, email: str, *, outcome: str) -> None:
         outcome=outcome,
         **({} if known else {"email_hash": email_hash(email)}),
     )
+
+
+def confirm_password(*, user: User, password: str, request: HttpRequest) -> bool:
+    """A signed-in user without MFA re-enters the password for a sensitive operation (MFA-6,
+    #10 item 4). Bracketed by the lockout like a login: a locked key raises ``LockedOut``
+    unchecked, a wrong password counts as a failure, a right one resets nothing."""
+    confirmed = check_credentials(request=request, email=user.email, password=password)
+    if confirmed is None:
+        return False
+    release_login(request)
+    return bool(confirmed.pk == user.pk)
 
 
 def complete_login(request: HttpRequest) -> None:
@@ -187,6 +199,13 @@ def logout(*, session: UserSession, request: HttpRequest) -> None:
         audit.record(EventType.LOGOUT, actor=session.user, target=session, request=request)
 
 
+@dataclass(frozen=True)
+class PasswordChanged:
+    tokens: IssuedTokens | None  # the fresh pair of an API caller
+    sessions_ended: int
+    tokens_revoked: int  # API tokens (#10 item 4)
+
+
 def change_password(
     *,
     user: User,
@@ -195,8 +214,9 @@ def change_password(
     request: HttpRequest,
     keep_session_id: str | None = None,
     access_jti: str | None = None,
-) -> IssuedTokens | None:
-    """Change the password; every session but ``keep_session_id`` ends (SESS-2).
+) -> PasswordChanged:
+    """Change the password; every session but ``keep_session_id`` ends (SESS-2), and every API
+    token of the user is revoked (#10 item 4: a token minted by a thief must not outlive it).
 
     For an API caller (``access_jti`` given) the current access token and refresh family are
     replaced by a fresh pair, which is returned. A browser caller keeps its Django session
@@ -221,16 +241,19 @@ def change_password(
             keep_session_id=keep_session_id,
             request=request,
         )
+        revoked = api_tokens.revoke_user_tokens(user=user, actor=user, request=request)
         audit.record(
             EventType.PASSWORD_CHANGED,
             actor=user,
             target=user,
             request=request,
             sessions_ended=ended,
+            tokens_revoked=revoked,
         )
-        if keep_session_id is None or access_jti is None:
-            return None
-        return _reissue_for(session_id=keep_session_id, access_jti=access_jti)
+        tokens = None
+        if keep_session_id is not None and access_jti is not None:
+            tokens = _reissue_for(session_id=keep_session_id, access_jti=access_jti)
+    return PasswordChanged(tokens=tokens, sessions_ended=ended, tokens_revoked=revoked)
 
 
 def _reissue_for(*, session_id: str, access_jti: str) -> IssuedTokens:
