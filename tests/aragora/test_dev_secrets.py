@@ -56,6 +56,21 @@ def test_two_checkouts_get_different_secrets_and_each_keeps_its_own(tmp_path):
     assert devsecrets.load_or_create(tmp_path / "a" / "dev-secrets.env", SECRETS) == first
 
 
+def test_processes_starting_together_all_get_the_same_secrets(tmp_path):
+    """gunicorn workers, runserver's reloader and Celery start at once: one set of secrets."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = tmp_path / "dev-secrets.env"
+    with ProcessPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(_load, [path] * 16))
+    assert all(result == results[0] for result in results)
+    assert devsecrets.load_or_create(path, SECRETS) == results[0]
+
+
+def _load(path: Path) -> dict[str, str]:
+    return devsecrets.load_or_create(path, SECRETS)
+
+
 def test_the_file_is_private_and_holds_strong_values(tmp_path):
     path = tmp_path / "var" / "dev-secrets.env"
     values = devsecrets.load_or_create(path, SECRETS)
