@@ -19,6 +19,8 @@ venv: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
+# No configuration needed: unset secrets are generated once into the git-ignored
+# var/dev-secrets.env (aragora/devsecrets.py); DEBUG is on only here, under runserver.
 run: migrate
 	$(PY) manage.py runserver $(BIND)
 

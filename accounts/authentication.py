@@ -81,7 +81,10 @@ class JWTAuthentication(BaseAuthentication):
         return claims
 
     def _user(self, claims: dict[str, Any]) -> User:
-        user = User.objects.filter(pk=claims["sub"], is_active=True).first()
+        """The active owner of the token's session: a ``sid`` of another user is refused."""
+        user = User.objects.filter(
+            pk=claims["sub"], is_active=True, login_sessions__pk=claims["sid"]
+        ).first()
         if user is None:
             raise TokenInvalid
         return user

@@ -101,15 +101,23 @@ class PasswordForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100)
     scopes = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple)
-    expires_in_days = forms.IntegerField(
-        min_value=1,
-        max_value=3650,
-        required=False,
-        help_text="Leave empty for a token that does not expire.",
-    )
+    expires_in_days = forms.IntegerField(min_value=1, required=False)
 
-    def __init__(self, *args, allowed: set[str], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, allowed: set[str], ask_password: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from django.conf import settings
+
         from accounts.models import Scope
 
         super().__init__(*args, **kwargs)
         self.fields["scopes"].choices = [(s.value, s.label) for s in Scope if s.value in allowed]
+        limit = settings.API_TOKEN_MAX_DAYS
+        self.fields["expires_in_days"].help_text = f"Empty: {limit} days, the maximum."
+        if settings.API_TOKEN_ALLOW_NO_EXPIRY:
+            self.fields["never_expires"] = forms.BooleanField(required=False)
+        if ask_password:  # step-up for users without MFA (MFA-6, #10 item 4)
+            self.fields["password"] = forms.CharField(
+                label="Your password, to confirm it is you",
+                strip=False,
+                max_length=4096,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            )

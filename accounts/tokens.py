@@ -4,7 +4,8 @@ Access tokens are JWTs signed with the newest key of ``ARAGORA_JWT_SIGNING_KEYS`
 the key's id in ``kid`` so any listed key verifies it (rotation without downtime). Decoding
 refuses anything but the configured HMAC algorithm, any key-carrying header (``jku``, ``jwk``,
 ``x5u``, ``x5c``), an unknown ``kid``, a wrong ``aud``/``iss``, a missing claim, a token that is
-expired or not yet valid, and any ``typ`` but ``access``.
+expired or not yet valid, any ``typ`` but ``access``, and one that lives longer than
+``ARAGORA_ACCESS_TOKEN_TTL``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -101,9 +103,26 @@ def decode_access_token(token: str) -> dict[str, Any]:
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken from exc
-    if claims.get("typ") != "access":
+    if claims.get("typ") != "access" or not _well_formed(claims):
         raise InvalidToken
     return claims
+
+
+def _well_formed(claims: dict[str, Any]) -> bool:
+    """Claims as we issue them (#10 item 3): a numeric ``sub``, a session UUID in ``sid``, and a
+    lifetime (``exp - iat``) no longer than ``ARAGORA_ACCESS_TOKEN_TTL``, so a token minted with
+    a leaked key cannot live for years. Whether ``sid`` belongs to ``sub`` needs the database:
+    the authentication class checks it."""
+    sub, sid, iat, exp = (claims.get(name) for name in ("sub", "sid", "iat", "exp"))
+    if not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and isinstance(sid, str)):
+        return False
+    if not (isinstance(iat, int) and isinstance(exp, int)):
+        return False
+    try:
+        uuid.UUID(sid)
+    except ValueError:
+        return False
+    return 0 < exp - iat <= settings.ACCESS_TOKEN_TTL
 
 
 def new_refresh_secret() -> tuple[str, str]:

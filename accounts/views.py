@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +23,7 @@ from accounts.middleware import PASSWORD_CHANGE_FLAG, SESSION_ID_KEY
 from accounts.models import ApiToken, EndReason
 from accounts.redirects import safe_next, with_next
 from accounts.services import api_tokens, auth, mfa
-from accounts.services.sessions import end_session, end_sessions
+from accounts.services.sessions import end_other_sessions, end_session
 from aragora.ratelimit import rate_limit
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -120,7 +121,7 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            auth.change_password(
+            changed = auth.change_password(
                 user=request.user,
                 request=request,  # type: ignore[arg-type]
                 current_password=form.cleaned_data["current_password"],
@@ -137,7 +138,11 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
             auth.rebind_browser_session(
                 request.session.get(SESSION_ID_KEY), request.session.session_key
             )
-            messages.success(request, "Password changed. Your other sessions were signed out.")
+            messages.success(
+                request,
+                "Password changed. Your other sessions were signed out and "
+                f"{changed.tokens_revoked} API token(s) revoked.",
+            )
             return redirect("accounts:sessions")
     return render(
         request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
@@ -159,13 +164,11 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
 def _end_from_page(request: HttpRequest, current: str | None) -> None:
     user = request.user
     if request.POST.get("action") == "others":
-        count = end_sessions(
-            user=user,
-            reason=EndReason.OTHERS_REVOKED,  # type: ignore[arg-type]
-            keep_session_id=current,
-            request=request,
+        ended = end_other_sessions(user=user, keep_session_id=current, request=request)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            f"Signed out {ended.sessions} other session(s); revoked {ended.tokens} API token(s).",
         )
-        messages.success(request, f"Signed out {count} other session(s).")
         return
     try:
         session = selectors.active_session(user, request.POST.get("session_id"))  # type: ignore[arg-type]
@@ -182,12 +185,12 @@ def _end_from_page(request: HttpRequest, current: str | None) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens_page(request: HttpRequest) -> HttpResponse:
-    """Create (secret shown once), list and revoke personal API tokens."""
+    """Create (secret shown once), list and revoke personal API tokens.
+
+    Creating one is a sensitive operation (MFA-6, #10 item 4): MFA users need a fresh code,
+    roles that must enrol must have enrolled, and users without MFA confirm their password.
+    """
     user = request.user
-    form = TokenForm(
-        request.POST if "name" in request.POST else None, allowed=api_tokens.allowed_scopes(user)
-    )  # type: ignore[arg-type]
-    created = None
     if request.method == "POST" and "revoke" in request.POST:
         token = ApiToken.objects.filter(
             user=user,
@@ -198,21 +201,59 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
             api_tokens.revoke_token(token=token, actor=user, request=request)  # type: ignore[arg-type]
             messages.success(request, "Token revoked.")
         return redirect("accounts:tokens")
-    if request.method == "POST" and form.is_valid():
-        scopes = form.cleaned_data["scopes"]
-        if api_tokens.needs_step_up(scopes):
-            gate = require_fresh_mfa(request)
-            if gate is not None:
-                return gate
-        created = api_tokens.create_token(
-            user=user,
-            name=form.cleaned_data["name"],
-            scopes=scopes,  # type: ignore[arg-type]
-            expires_in_days=form.cleaned_data.get("expires_in_days"),
-            request=request,
-        ).secret
-        form = TokenForm(allowed=api_tokens.allowed_scopes(user))  # type: ignore[arg-type]
+    creating = request.method == "POST" and "name" in request.POST
+    if creating:
+        gate = require_fresh_mfa(request)
+        if gate is not None:
+            return gate
+    form = _token_form(request, request.POST if creating else None)
+    created = None
+    if creating and form.is_valid():
+        try:
+            created = _create_token_from_page(request, form)
+        except LockedOut as exc:
+            return locked_out_response(request, exc.retry_after)
+        if created is not None:
+            form = _token_form(request, None)
     tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)  # type: ignore[misc]
     return render(
-        request, "accounts/tokens.html", {"tokens": tokens, "form": form, "created": created}
+        request,
+        "accounts/tokens.html",
+        {"tokens": tokens, "form": form, "created": created},
+        status=400 if form.errors else 200,
     )
+
+
+def _token_form(request: HttpRequest, data: object) -> TokenForm:
+    """The new-token form; it asks for the password when a user without MFA has no fresh
+    step-up in this session."""
+    user = request.user
+    ask = not mfa.has_mfa(user) and not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY))  # type: ignore[arg-type]
+    return TokenForm(data, allowed=api_tokens.allowed_scopes(user), ask_password=ask)  # type: ignore[arg-type]
+
+
+def _create_token_from_page(request: HttpRequest, form: TokenForm) -> str | None:
+    """The new token's secret, or None with the reasons added to ``form``."""
+    data = form.cleaned_data
+    user = request.user
+    if "password" in form.fields:
+        if not auth.confirm_password(user=user, password=data["password"], request=request):  # type: ignore[arg-type]
+            form.add_error("password", "The password is not correct.")
+            return None
+        mfa.mark_step_up(request.session.get(SESSION_ID_KEY))
+    try:
+        return api_tokens.create_token(
+            user=user,  # type: ignore[arg-type]
+            name=data["name"],
+            scopes=data["scopes"],
+            expires_in_days=data.get("expires_in_days"),
+            never_expires=bool(data.get("never_expires")),
+            request=request,
+        ).secret
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    except DjangoPermissionDenied as exc:
+        form.add_error("scopes", str(exc))
+    return None

@@ -8,9 +8,8 @@ and Redis). ``ARAGORA_ENV=production`` refuses to start without its secrets (see
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -18,6 +17,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts.lockout.tiers import parse_tiers
+from aragora import devsecrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,20 +30,22 @@ if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured("ARAGORA_ENV must be 'development' or 'production'.")
 PRODUCTION = ENVIRONMENT == "production"
 
-DEBUG = env.bool("ARAGORA_DEBUG", default=not PRODUCTION)
+# Django's debug pages only under `manage.py runserver` (not gunicorn, Celery or other commands)
+# unless ARAGORA_DEBUG says otherwise; never in production (#10 item 3).
+_RUNSERVER = Path(sys.argv[0]).name in {"manage.py", "django-admin"} and sys.argv[1:2] == [
+    "runserver"
+]
+if env.str("ARAGORA_DEBUG", default="").strip():
+    DEBUG = env.bool("ARAGORA_DEBUG")
+else:
+    DEBUG = _RUNSERVER and not PRODUCTION
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("ARAGORA_DEBUG must be off in production.")
 
 
 def _require_production_secrets() -> None:
     """Production never falls back to a development default for a secret."""
-    required = [
-        "ARAGORA_SECRET_KEY",
-        "ARAGORA_ALLOWED_HOSTS",
-        "ARAGORA_JWT_SIGNING_KEYS",
-        "ARAGORA_ENCRYPTION_KEYS",
-        "ARAGORA_TOKEN_PEPPER",
-    ]
+    required = ["ARAGORA_ALLOWED_HOSTS", *devsecrets.GENERATORS]  # every secret the project has
     missing = [name for name in required if not env.str(name, default="").strip()]
     if missing:
         raise ImproperlyConfigured(
@@ -56,20 +58,40 @@ def _require_production_secrets() -> None:
 if PRODUCTION:
     _require_production_secrets()
 
-# Development-only fallbacks: never used in production (checked above). They are deliberately
-# marked insecure so `check --deploy` would flag them if they ever leaked into production.
-_DEV_SECRET = "django-insecure-aragora-development-only-key-0123456789abcdefghijklmnop"  # noqa: S105
-SECRET_KEY = env.str("ARAGORA_SECRET_KEY", default=_DEV_SECRET)
-ALLOWED_HOSTS = env.list("ARAGORA_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# No secret is a constant in the code (#10 item 3). A secret the environment leaves unset (or
+# empty) comes, outside production, from a git-ignored file of random values generated once per
+# checkout (aragora/devsecrets.py); ARAGORA_DEV_SECRETS_FILE="" turns that off (then an unset
+# secret stops start-up). The tests set every secret in the environment (tests/settings.py).
+DEV_SECRETS_FILE = env.str(
+    "ARAGORA_DEV_SECRETS_FILE", default=str(BASE_DIR / "var" / "dev-secrets.env")
+)
 
-# Keys newest first. The development defaults are derived from SECRET_KEY so a developer's
-# machine works with no configuration; production requires real ones.
-JWT_SIGNING_KEYS = env.list("ARAGORA_JWT_SIGNING_KEYS", default=[f"dev-jwt:{SECRET_KEY}"])
-ENCRYPTION_KEYS = env.list("ARAGORA_ENCRYPTION_KEYS", default=[]) or [
-    # Development only: a Fernet key derived from SECRET_KEY (production requires real keys).
-    base64.urlsafe_b64encode(hashlib.sha256(f"dev-fernet:{SECRET_KEY}".encode()).digest()).decode()
-]
-TOKEN_PEPPER = env.str("ARAGORA_TOKEN_PEPPER", default=f"dev-pepper:{SECRET_KEY}")
+
+def _dev_secrets() -> dict[str, str]:
+    unset = [name for name in devsecrets.GENERATORS if not env.str(name, default="").strip()]
+    if not unset or PRODUCTION:
+        return {}
+    if not DEV_SECRETS_FILE:
+        raise ImproperlyConfigured("Set these environment variables: " + ", ".join(unset))
+    return devsecrets.load_or_create(BASE_DIR / DEV_SECRETS_FILE, unset)  # relative: to BASE_DIR
+
+
+_DEV_SECRETS = _dev_secrets()
+
+
+def _secret(name: str) -> str:
+    return env.str(name, default="").strip() or _DEV_SECRETS[name]
+
+
+def _secret_list(name: str) -> list[str]:
+    return [value.strip() for value in _secret(name).split(",") if value.strip()]
+
+
+SECRET_KEY = _secret("ARAGORA_SECRET_KEY")
+ALLOWED_HOSTS = env.list("ARAGORA_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+JWT_SIGNING_KEYS = _secret_list("ARAGORA_JWT_SIGNING_KEYS")  # newest first (AUTH-6)
+ENCRYPTION_KEYS = _secret_list("ARAGORA_ENCRYPTION_KEYS")  # Fernet, newest first (ENC-2)
+TOKEN_PEPPER = _secret("ARAGORA_TOKEN_PEPPER")  # HMAC pepper for token hashes (AUTHZ-2)
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -285,11 +307,22 @@ JWT_ISSUER = env.str("ARAGORA_JWT_ISSUER", default="aragora")
 JWT_AUDIENCE = env.str("ARAGORA_JWT_AUDIENCE", default="aragora-api")
 ACCESS_TOKEN_TTL = env.int("ARAGORA_ACCESS_TOKEN_TTL", default=900)
 SESSION_TIMEOUT = env.int("ARAGORA_SESSION_TIMEOUT", default=24 * 3600)
+# AUTH-3, #10 item 5: a consumed refresh token presented again within this many seconds is
+# refused without revoking its family (a client racing itself); later, reuse revokes it.
+REFRESH_REUSE_GRACE = env.float("ARAGORA_REFRESH_REUSE_GRACE", default=2.0)
+if not 0 <= REFRESH_REUSE_GRACE <= 60:
+    raise ImproperlyConfigured("ARAGORA_REFRESH_REUSE_GRACE must be between 0 and 60 seconds.")
 SESSION_IDLE_TIMEOUT = env.int("ARAGORA_SESSION_IDLE_TIMEOUT", default=0)  # 0 = off
 MAX_SESSIONS = env.int("ARAGORA_MAX_SESSIONS", default=10)
 SESSION_ACTIVITY_INTERVAL = 60  # SESS-4: at most one activity write a minute per session
 if 0 < SESSION_IDLE_TIMEOUT < 2 * SESSION_ACTIVITY_INTERVAL:
     raise ImproperlyConfigured("ARAGORA_SESSION_IDLE_TIMEOUT must be 0 (off) or at least 120.")
+# AUTHZ-2, #10 item 4: API tokens expire; no `expires_in_days` means this many days, more is
+# refused. A token that never expires only where the operator allows it (then `never_expires`).
+API_TOKEN_MAX_DAYS = env.int("ARAGORA_API_TOKEN_MAX_DAYS", default=90)
+if API_TOKEN_MAX_DAYS < 1:
+    raise ImproperlyConfigured("ARAGORA_API_TOKEN_MAX_DAYS must be at least 1.")
+API_TOKEN_ALLOW_NO_EXPIRY = env.bool("ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY", default=False)
 # How long a process trusts its own "not revoked" answer before asking Redis again (AUTH-4).
 REVOCATION_LOCAL_TTL = env.float("ARAGORA_REVOCATION_LOCAL_TTL", default=0.5)
 ACCESS_COOKIE_NAME = "aragora_access"

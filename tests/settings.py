@@ -4,10 +4,18 @@ the HTTP layer."""
 
 import os
 
+from aragora import devsecrets
+
 os.environ["ARAGORA_READ_DOTENV"] = "0"  # a developer's .env must not change the tests
 
-from aragora.settings import *  # noqa: F403
-from aragora.settings import BASE_DIR, DATABASES, PASSWORD_HASHERS, SERVICE_DATABASE
+# Secrets of this run only, random, never a developer's var/dev-secrets.env (#10 item 3). They
+# are set in the environment so the server subprocesses of tests/live.py share them.
+for _name, _generate in devsecrets.GENERATORS.items():
+    os.environ[_name] = _generate()
+os.environ["ARAGORA_DEV_SECRETS_FILE"] = ""  # a secret missing here is a bug: refuse to start
+
+from aragora.settings import *  # noqa: E402, F403
+from aragora.settings import BASE_DIR, DATABASES, PASSWORD_HASHERS, SERVICE_DATABASE  # noqa: E402
 
 # Each run (and each pytest-xdist worker, a process of its own) gets its own test database, so
 # two runs in one checkout never collide.

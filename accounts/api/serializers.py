@@ -66,3 +66,7 @@ class SessionListSerializer(serializers.Serializer):
 
 class RevokedCountSerializer(serializers.Serializer):
     revoked = serializers.IntegerField()
+
+
+class OthersRevokedSerializer(RevokedCountSerializer):
+    tokens_revoked = serializers.IntegerField(help_text="API tokens revoked too (#10 item 4).")

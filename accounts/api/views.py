@@ -23,7 +23,7 @@ from accounts.lockout.service import LockedOut
 from accounts.models import EndReason
 from accounts.permissions import FreshMFA
 from accounts.services import auth, mfa
-from accounts.services.sessions import end_session, end_sessions
+from accounts.services.sessions import end_other_sessions, end_session
 
 
 class InvalidCredentials(APIException):
@@ -168,7 +168,7 @@ class PasswordChangeView(APIView):
     @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
     def post(self, request: Request) -> Response:
         data = valid_data(s.PasswordChangeSerializer, request)
-        tokens = auth.change_password(
+        changed = auth.change_password(
             user=request.user,
             current_password=data["current_password"],
             new_password=data["new_password"],
@@ -176,14 +176,17 @@ class PasswordChangeView(APIView):
             keep_session_id=current_session_id(request),
             access_jti=getattr(request._request, "aragora_token_jti", None),
         )
-        if tokens is None:  # a browser session: Django keeps it signed in
+        if changed.tokens is None:  # a browser session: Django keeps it signed in
             update_session_auth_hash(request._request, request.user)
             auth.rebind_browser_session(
                 current_session_id(request), request._request.session.session_key
             )
-            return Response({"detail": "Password changed."})
-        transport = "cookie" if settings.ACCESS_COOKIE_NAME in request.COOKIES else "bearer"
-        return token_response(request._request, tokens, transport=transport)
+            response = Response({"detail": "Password changed."})
+        else:
+            transport = "cookie" if settings.ACCESS_COOKIE_NAME in request.COOKIES else "bearer"
+            response = token_response(request._request, changed.tokens, transport=transport)
+        response.data["tokens_revoked"] = changed.tokens_revoked  # API tokens (#10 item 4)
+        return response
 
 
 class SessionListView(APIView):
@@ -214,19 +217,16 @@ class SessionDetailView(APIView):
 
 
 class RevokeOtherSessionsView(APIView):
-    """End every session of the caller except the current one."""
+    """End every session of the caller except the current one, and every API token."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: s.RevokedCountSerializer})
+    @extend_schema(request=None, responses={200: s.OthersRevokedSerializer})
     def post(self, request: Request) -> Response:
-        count = end_sessions(
-            user=request.user,
-            reason=EndReason.OTHERS_REVOKED,
-            keep_session_id=current_session_id(request),
-            request=request._request,
+        ended = end_other_sessions(
+            user=request.user, keep_session_id=current_session_id(request), request=request._request
         )
-        return Response({"revoked": count})
+        return Response({"revoked": ended.sessions, "tokens_revoked": ended.tokens})
 
 
 def valid_data(serializer_class: type, request: Request) -> dict:  # type: ignore[type-arg]

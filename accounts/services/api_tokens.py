@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -45,18 +47,27 @@ def allowed_scopes(user: User) -> set[str]:
 
 
 def create_token(
-    *, user: User, name: str, scopes: list[str], expires_in_days: int | None, request: HttpRequest
+    *,
+    user: User,
+    name: str,
+    scopes: list[str],
+    expires_in_days: int | None,
+    request: HttpRequest,
+    never_expires: bool = False,
 ) -> CreatedToken:
-    """Create a token whose scopes the owner's roles all allow."""
+    """Create a token whose scopes the owner's roles all allow, expiring by default.
+
+    The caller has passed the step-up of a sensitive operation (MFA-6, #10 item 4).
+    """
     unknown = set(scopes) - set(Scope.values)
     if unknown:
         raise ValidationError({"scopes": [f"Unknown scope: {s}" for s in sorted(unknown)]})
     beyond = set(scopes) - allowed_scopes(user)
     if beyond:
         raise PermissionDenied(f"Your roles do not allow: {', '.join(sorted(beyond))}")
+    expires = token_expiry(expires_in_days=expires_in_days, never_expires=never_expires)
     public_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    expires = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     token = ApiToken.objects.create(
         user=user,
         public_id=public_id,
@@ -66,9 +77,32 @@ def create_token(
         expires_at=expires,
     )
     audit.record(
-        EventType.API_TOKEN_CREATED, actor=user, target=token, request=request, scopes=token.scopes
+        EventType.API_TOKEN_CREATED,
+        actor=user,
+        target=token,
+        request=request,
+        scopes=token.scopes,
+        expires_at=expires.isoformat() if expires else None,
     )
     return CreatedToken(token=token, secret=f"{PREFIX}{public_id}.{secret}")
+
+
+def token_expiry(*, expires_in_days: int | None, never_expires: bool) -> datetime | None:
+    """When a new token expires (#10 item 4): ``ARAGORA_API_TOKEN_MAX_DAYS`` by default and at
+    most; never only where ``ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY`` allows it."""
+    limit = settings.API_TOKEN_MAX_DAYS
+    if never_expires:
+        if not settings.API_TOKEN_ALLOW_NO_EXPIRY:
+            raise ValidationError(
+                {"never_expires": ["Tokens that never expire are not allowed on this server."]}
+            )
+        if expires_in_days is not None:
+            raise ValidationError({"never_expires": ["Give expires_in_days or never_expires."]})
+        return None
+    days = limit if expires_in_days is None else expires_in_days
+    if not 1 <= days <= limit:
+        raise ValidationError({"expires_in_days": [f"Choose between 1 and {limit} days."]})
+    return timezone.now() + timedelta(days=days)
 
 
 def authenticate_token(raw: str) -> ApiToken | None:
@@ -92,14 +126,22 @@ def _touch(token: ApiToken) -> None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
 
 
-def revoke_token(*, token: ApiToken, actor: User, request: HttpRequest | None) -> None:
-    """Revoked everywhere at once: every request reads the token's row."""
+def revoke_token(*, token: ApiToken, actor: User, request: HttpRequest | None) -> bool:
+    """Revoked everywhere at once: every request reads the token's row. False if it was not
+    usable any more."""
     if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     ):
         audit.record(EventType.API_TOKEN_REVOKED, actor=actor, target=token, request=request)
+        return True
+    return False
 
 
-def needs_step_up(scopes: list[str]) -> bool:
-    """Creating a token with the ``admin`` scope is a sensitive operation (MFA-6)."""
-    return Scope.ADMIN in scopes
+def revoke_user_tokens(*, user: User, actor: User, request: HttpRequest | None) -> int:
+    """Revoke every usable token of ``user``; return how many (#10 item 4: a password change and
+    "end all other sessions" leave no API token behind, SESS-2)."""
+    now = timezone.now()
+    usable = ApiToken.objects.filter(user=user, revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    return sum(revoke_token(token=token, actor=actor, request=request) for token in usable)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NoReturn
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -16,6 +19,7 @@ from accounts import revocation
 from accounts.lockout import service as lockout
 from accounts.lockout.handler import RESERVATION_ATTR
 from accounts.models import EndReason, RefreshToken, SessionKind, User, UserSession, normalize_email
+from accounts.services import api_tokens
 from accounts.services.sessions import end_session, end_sessions, record_activity, start_session
 from accounts.tokens import AccessToken, hash_refresh_secret, issue_access_token, new_refresh_secret
 from aragora.crypto import keyed_hash
@@ -88,6 +92,17 @@ def _audit_failure(request: HttpRequest, email: str, *, outcome: str) -> None:
     )
 
 
+def confirm_password(*, user: User, password: str, request: HttpRequest) -> bool:
+    """A signed-in user without MFA re-enters the password for a sensitive operation (MFA-6,
+    #10 item 4). Bracketed by the lockout like a login: a locked key raises ``LockedOut``
+    unchecked, a wrong password counts as a failure, a right one resets nothing."""
+    confirmed = check_credentials(request=request, email=user.email, password=password)
+    if confirmed is None:
+        return False
+    release_login(request)
+    return bool(confirmed.pk == user.pk)
+
+
 def complete_login(request: HttpRequest) -> None:
     """The login is complete: the email's failure count starts again (never the IP's)."""
     reservation = getattr(request, RESERVATION_ATTR, None)
@@ -133,7 +148,9 @@ def rotate_refresh_token(*, secret: str, request: HttpRequest) -> IssuedTokens:
     exactly one changes a row, and that one gets the new pair. Every check on the session is
     made before the UPDATE, so a parallel loser ending the family cannot turn the winner's
     answer into a second failure. A token presented after it was consumed is a replay: its
-    whole family (the session) is revoked and the event audited.
+    whole family (the session) is revoked and the event audited, unless it comes within
+    ``ARAGORA_REFRESH_REUSE_GRACE`` seconds of the consumption (a client racing itself, or a
+    parallel loser): then it is refused without touching the family (#10 item 5).
     """
     digest = hash_refresh_secret(secret)
     now = timezone.now()
@@ -142,15 +159,24 @@ def rotate_refresh_token(*, secret: str, request: HttpRequest) -> IssuedTokens:
         raise InvalidRefreshToken
     session = token.session
     if token.consumed_at is not None:
-        _refresh_reused(session=session, request=request)
-        raise InvalidRefreshToken
+        _reject_consumed(consumed_at=token.consumed_at, session=session, request=request)
     if not (session.is_active and session.user.is_active) or not record_activity(str(session.pk)):
         raise InvalidRefreshToken
     won = RefreshToken.objects.filter(pk=token.pk, consumed_at__isnull=True).update(consumed_at=now)
-    if not won:  # a parallel request consumed it first: this one is the replay
-        _refresh_reused(session=session, request=request)
-        raise InvalidRefreshToken
+    if not won:  # a parallel request consumed it first: this one lost the race
+        consumed_at = RefreshToken.objects.filter(pk=token.pk).values_list("consumed_at").get()[0]
+        _reject_consumed(consumed_at=consumed_at or now, session=session, request=request)
     return issue_tokens(session=session)
+
+
+def _reject_consumed(
+    *, consumed_at: datetime, session: UserSession, request: HttpRequest
+) -> NoReturn:
+    """Refuse a consumed token; past the grace it is a replay and the family is revoked."""
+    grace = timedelta(seconds=settings.REFRESH_REUSE_GRACE)
+    if timezone.now() - consumed_at > grace:
+        _refresh_reused(session=session, request=request)
+    raise InvalidRefreshToken
 
 
 def _refresh_reused(*, session: UserSession, request: HttpRequest) -> None:
@@ -173,6 +199,13 @@ def logout(*, session: UserSession, request: HttpRequest) -> None:
         audit.record(EventType.LOGOUT, actor=session.user, target=session, request=request)
 
 
+@dataclass(frozen=True)
+class PasswordChanged:
+    tokens: IssuedTokens | None  # the fresh pair of an API caller
+    sessions_ended: int
+    tokens_revoked: int  # API tokens (#10 item 4)
+
+
 def change_password(
     *,
     user: User,
@@ -181,8 +214,9 @@ def change_password(
     request: HttpRequest,
     keep_session_id: str | None = None,
     access_jti: str | None = None,
-) -> IssuedTokens | None:
-    """Change the password; every session but ``keep_session_id`` ends (SESS-2).
+) -> PasswordChanged:
+    """Change the password; every session but ``keep_session_id`` ends (SESS-2), and every API
+    token of the user is revoked (#10 item 4: a token minted by a thief must not outlive it).
 
     For an API caller (``access_jti`` given) the current access token and refresh family are
     replaced by a fresh pair, which is returned. A browser caller keeps its Django session
@@ -207,16 +241,19 @@ def change_password(
             keep_session_id=keep_session_id,
             request=request,
         )
+        revoked = api_tokens.revoke_user_tokens(user=user, actor=user, request=request)
         audit.record(
             EventType.PASSWORD_CHANGED,
             actor=user,
             target=user,
             request=request,
             sessions_ended=ended,
+            tokens_revoked=revoked,
         )
-        if keep_session_id is None or access_jti is None:
-            return None
-        return _reissue_for(session_id=keep_session_id, access_jti=access_jti)
+        tokens = None
+        if keep_session_id is not None and access_jti is not None:
+            tokens = _reissue_for(session_id=keep_session_id, access_jti=access_jti)
+    return PasswordChanged(tokens=tokens, sessions_ended=ended, tokens_revoked=revoked)
 
 
 def _reissue_for(*, session_id: str, access_jti: str) -> IssuedTokens:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.utils.module_loading import import_string
 import audit
 from accounts import revocation
 from accounts.models import EndReason, SessionKind, User, UserSession
+from accounts.services.api_tokens import revoke_user_tokens
 from aragora.http.client_ip import client_ip
 from audit.events import EventType
 
@@ -101,6 +103,25 @@ def end_sessions(
     sessions = _active(user).exclude(pk=keep_session_id) if keep_session_id else _active(user)
     return sum(
         end_session(session=s, reason=reason, actor=actor, request=request) for s in sessions
+    )
+
+
+@dataclass(frozen=True)
+class OthersEnded:
+    sessions: int
+    tokens: int
+
+
+def end_other_sessions(
+    *, user: User, keep_session_id: str | None, request: HttpRequest
+) -> OthersEnded:
+    """SESS-4 "end all other sessions": every session but the caller's, and every API token of
+    the user too (#10 item 4: a token minted from a stolen session must not survive this)."""
+    ended = end_sessions(
+        user=user, reason=EndReason.OTHERS_REVOKED, keep_session_id=keep_session_id, request=request
+    )
+    return OthersEnded(
+        sessions=ended, tokens=revoke_user_tokens(user=user, actor=user, request=request)
     )
 
 

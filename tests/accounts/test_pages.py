@@ -155,7 +155,8 @@ def test_tokens_page_creates_shows_once_and_revokes(user):
 
     client = Client()
     client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
-    page = client.post("/accounts/tokens/", {"name": "cli", "scopes": ["debates:read"]})
+    form = {"name": "cli", "scopes": ["debates:read"], "password": PASSWORD}
+    page = client.post("/accounts/tokens/", form)
     assert page.status_code == 200
     html = page.content.decode()
     token = re.search(r'id="new-token">(arg_[^<]+)<', html).group(1)

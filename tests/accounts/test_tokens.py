@@ -76,6 +76,9 @@ def _forgeries(claims: dict, key: str) -> dict[str, str]:
         "jku header": sign(claims, key, headers={"jku": "https://evil.example/jwks"}),
         "jwk header": sign(claims, key, headers={"jwk": {"kty": "oct", "k": "AAAA"}}),
         "missing sid": sign(no_sid, key),
+        "sid not a session id": sign({**claims, "sid": "not-a-uuid"}, key),
+        "sub not a user id": sign({**claims, "sub": "admin"}, key),
+        "lifetime beyond the TTL": sign({**claims, "exp": claims["iat"] + 10 * 365 * 86400}, key),
         "typ refresh": sign({**claims, "typ": "refresh"}, key),
         "unknown key": jwt.encode(
             claims, "attacker-key-" * 4, algorithm="HS256", headers={"kid": key_id(key)}
@@ -85,7 +88,7 @@ def _forgeries(claims: dict, key: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("case", list(_forgeries({"sid": "x"}, "k" * 64)))
+@pytest.mark.parametrize("case", list(_forgeries({"sid": "x", "iat": 0}, "k" * 64)))
 def test_forged_or_stale_tokens_get_401_token_invalid(session, settings, case):
     _, claims = session
     token = _forgeries(claims, settings.JWT_SIGNING_KEYS[0])[case]
@@ -113,3 +116,42 @@ def test_key_rotation_old_key_verifies_until_removed(user, api, settings):
     settings.JWT_SIGNING_KEYS = ["a-brand-new-signing-key-0123456789abcdef"]
     assert me(old_token).status_code == 401  # its key was removed
     assert me(new_token).status_code == 200
+
+
+def test_a_token_whose_sid_belongs_to_another_user_is_refused(session, settings):
+    """#10 item 3: ``sid`` must be a session of ``sub`` (AUTH-1), in both directions."""
+    from tests.factories import UserFactory
+
+    _, claims = session
+    other = jwt.decode(
+        Api().login(UserFactory().email)["access"], options={"verify_signature": False}
+    )
+    key = settings.JWT_SIGNING_KEYS[0]
+    for forged in ({**claims, "sid": other["sid"]}, {**other, "sid": claims["sid"]}):
+        response = me(sign(forged, key))
+        assert response.status_code == 401 and error_code(response) == "token_invalid"
+    assert me(sign(other, key)).status_code == 200  # unchanged, the other token is fine
+
+
+def test_a_token_living_longer_than_the_configured_ttl_is_refused(session, settings):
+    """#10 item 3: ``exp - iat`` beyond ARAGORA_ACCESS_TOKEN_TTL is refused, even when signed."""
+    _, claims = session
+    key = settings.JWT_SIGNING_KEYS[0]
+    at_limit = {**claims, "exp": claims["iat"] + settings.ACCESS_TOKEN_TTL}
+    assert me(sign(at_limit, key)).status_code == 200
+    beyond = {**claims, "exp": claims["iat"] + settings.ACCESS_TOKEN_TTL + 1}
+    response = me(sign(beyond, key))
+    assert response.status_code == 401 and error_code(response) == "token_invalid"
+
+
+# What settings.py derived the development JWT key from before #10 item 3: a constant in the
+# code, so anyone could sign an admin token for any development or misconfigured server.
+OLD_CONSTANT_KEY = "dev-jwt:django-insecure-aragora-development-only-key-0123456789abcdefghijklmnop"
+
+
+def test_a_token_signed_with_the_old_constant_derived_key_is_refused(session, settings):
+    """#10 item 3: no signing key is a constant in the code."""
+    _, claims = session
+    assert OLD_CONSTANT_KEY not in settings.JWT_SIGNING_KEYS
+    response = me(sign(claims, OLD_CONSTANT_KEY))
+    assert response.status_code == 401 and error_code(response) == "token_invalid"

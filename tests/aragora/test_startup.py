@@ -28,7 +28,9 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if not k.startswith(("ARAGORA_", "DJANGO_SETTINGS", "PYTEST"))
     }
-    clean.update(ARAGORA_READ_DOTENV="0", **env)
+    # Development-mode runs take their secrets from a test file, never the developer's.
+    dev_secrets = str(ROOT / "var" / "test-dev-secrets.env")
+    clean.update(ARAGORA_READ_DOTENV="0", ARAGORA_DEV_SECRETS_FILE=dev_secrets, **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

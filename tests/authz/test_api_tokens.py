@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from audit.models import AuditEvent
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 from tests.helpers import Api, enrol_mfa, error_code, mfa_login
 from tests.live import gunicorn
 
@@ -19,9 +19,11 @@ pytestmark = pytest.mark.django_db
 
 
 def make_token(user, scopes: list[str], **extra) -> str:  # type: ignore[no-untyped-def]
+    """A token created as a user without MFA does: confirming the password (MFA-6 step-up)."""
     api = Api()
     api.as_user(user.email)
-    response = api.post("/api/v1/tokens", {"name": "ci", "scopes": scopes, **extra})
+    body = {"name": "ci", "scopes": scopes, "password": PASSWORD, **extra}
+    response = api.post("/api/v1/tokens", body)
     assert response.status_code == 201, response.content
     return response.json()["token"]  # type: ignore[no-any-return]
 
@@ -30,7 +32,13 @@ def test_create_list_revoke_and_the_secret_is_shown_once(user):
     api = Api()
     api.as_user(user.email)
     created = api.post(
-        "/api/v1/tokens", {"name": "laptop", "scopes": ["debates:read"], "expires_in_days": 30}
+        "/api/v1/tokens",
+        {
+            "name": "laptop",
+            "scopes": ["debates:read"],
+            "expires_in_days": 30,
+            "password": PASSWORD,
+        },
     )
     assert created.status_code == 201 and created["Cache-Control"] == "no-store"
     body = created.json()
@@ -70,7 +78,7 @@ def test_a_token_never_exceeds_its_owners_roles():
 def test_a_member_cannot_mint_an_admin_token(user):
     api = Api()
     api.as_user(user.email)
-    response = api.post("/api/v1/tokens", {"name": "x", "scopes": ["admin"]})
+    response = api.post("/api/v1/tokens", {"name": "x", "scopes": ["admin"], "password": PASSWORD})
     assert response.status_code == 403 and error_code(response) in {
         "permission_denied",
         "mfa_enrolment_required",
