@@ -336,6 +336,11 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 
 # LOCK-6: proxies whose X-Forwarded-For / X-Forwarded-Proto we believe (IPs or CIDR blocks).
 TRUSTED_PROXIES = env.list("ARAGORA_TRUSTED_PROXIES", default=[])
+# Per-IP lockout counters, rate limits and blocks count an IPv6 client by its network of this
+# many bits (one subscriber holds a whole /64); IPv4 clients count by their address.
+IPV6_PREFIX = env.int("ARAGORA_IPV6_PREFIX", default=64)
+if not 1 <= IPV6_PREFIX <= 128:
+    raise ImproperlyConfigured("ARAGORA_IPV6_PREFIX must be between 1 and 128.")
 if TRUSTED_PROXIES:
     # Only honoured from a trusted peer: ClientIPMiddleware strips it from everyone else.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
