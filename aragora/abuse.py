@@ -9,6 +9,11 @@ before authentication; token and user blocks before the view), are stored in the
 mirrored in the cache, survive restarts, and are listed and cleared by admins (audited).
 
 IP keys are ``ip:`` plus ``client_ip.ip_key``: an IPv6 client is one key per /64.
+
+Fail closed (#10 item 9): a mirror write that fails marks the cache untrusted
+(``aragora.shared_state``), so every process answers from the database until it is reloaded;
+a cache that cannot be reached is never a reason to let a blocked client in, nor to turn a 429
+into a 500.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from aragora import shared_state
 from aragora.http.client_ip import client_key, ip_key
 from aragora.models import ClientBlock
 
 logger = logging.getLogger(__name__)
 DAY = 86400
+NAME = "abuse"  # this cache's name for shared_state
 SENTINEL = "abuse:blocks-loaded"
 
 
@@ -119,24 +126,28 @@ def _mirror(key: str, until: float, seconds: int) -> None:
     try:
         _cache().set(f"abuse:block:{key}", until, seconds)
     except Exception:
+        # The cache now lacks a block the database has: readers must not trust it (fail closed).
         logger.warning("abuse: cache unreachable; the database holds the block")
+        shared_state.mark_untrusted(NAME)
 
 
 def blocked_seconds(*keys: str) -> int:
     """Seconds left on the longest block among ``keys`` (0: not blocked). Fails closed.
 
-    The cache answers (Redis in service mode, the process cache in embedded mode). A missing
-    sentinel means the cache lost its data (a Redis restart, a new process): the blocks are
-    reloaded from the database, which answers this once. If Redis is unreachable the database
-    answers.
+    The cache answers (Redis in service mode, the process cache in embedded mode) while it can
+    be trusted. A missing sentinel means the cache lost its data (a Redis restart, a new
+    process); a mark from ``shared_state`` means a block did not reach it. Either way the
+    blocks are reloaded from the database, which answers this once. If Redis is unreachable
+    the database answers.
     """
     if not keys:
         return 0
     now = timezone.now().timestamp()
     try:
         found = _cache().get_many([SENTINEL, *(f"abuse:block:{k}" for k in keys)])
-        if SENTINEL not in found:
-            _reload()
+        mark = shared_state.untrusted(NAME) if settings.SERVICE_CACHE else None
+        if SENTINEL not in found or mark is not None:
+            _reload(mark)
             raise LookupError("reloaded")
     except Exception:
         latest = (
@@ -150,11 +161,13 @@ def blocked_seconds(*keys: str) -> int:
     return max((int(v - now) + 1 for v in values if v and v > now), default=0)
 
 
-def _reload() -> None:
+def _reload(mark: int | None) -> None:
     for entry in active_blocks():
         seconds = int((entry.expires_at - timezone.now()).total_seconds()) + 1
         _cache().set(f"abuse:block:{entry.key}", entry.expires_at.timestamp(), seconds)
     _cache().set(SENTINEL, 1, None)
+    if mark is not None:
+        shared_state.trust_again(NAME, mark)
 
 
 def clear(*, key: str, actor=None, request: HttpRequest | None = None) -> int:  # type: ignore[no-untyped-def]

@@ -290,6 +290,9 @@ if 0 < SESSION_IDLE_TIMEOUT < 2 * SESSION_ACTIVITY_INTERVAL:
     raise ImproperlyConfigured("ARAGORA_SESSION_IDLE_TIMEOUT must be 0 (off) or at least 120.")
 # How long a process trusts its own "not revoked" answer before asking Redis again (AUTH-4).
 REVOCATION_LOCAL_TTL = env.float("ARAGORA_REVOCATION_LOCAL_TTL", default=0.5)
+# How often each process asks the database whether a failed Redis write left a shared cache
+# (blocks, revocations) untrusted: the bound on how late such a write reaches every process.
+UNTRUSTED_CACHE_CHECK = env.float("ARAGORA_UNTRUSTED_CACHE_CHECK", default=1.0)
 ACCESS_COOKIE_NAME = "aragora_access"
 REFRESH_COOKIE_NAME = "aragora_refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
