@@ -102,3 +102,11 @@ def test_lockout_clears_by_any_address_of_the_64():
         "/api/v1/auth/login", {"email": "after@example.com", "password": "x"}
     )
     assert answer.status_code == 401
+
+
+def test_admins_may_clear_a_block_by_the_key_it_is_listed_under():
+    from aragora.api_admin import ClearBlockSerializer
+
+    for key in ("ip:2001:db8:5:6::/64", "ip:2001:db8:5:6::1", "ip:198.51.100.7", "user:3"):
+        assert ClearBlockSerializer(data={"key": key}).is_valid(), key
+    assert not ClearBlockSerializer(data={"key": "ip:<script>"}).is_valid()
