@@ -7,6 +7,8 @@ a minute). Cookie-authenticated unsafe requests must carry a valid CSRF token (A
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from accounts.models import User
 from accounts.services import stepup
 from accounts.services.sessions import record_activity
 from accounts.tokens import InvalidToken, decode_access_token
+from aragora.ratelimit import count_failed_authentication
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -39,6 +42,21 @@ class TokenInvalid(AuthenticationFailed):
     error_code = "token_invalid"
 
 
+def counts_failures(authenticate: Callable[..., Any]) -> Callable[..., Any]:
+    """RATE-1: a failed authentication counts per IP against the default policy (#10 item 7);
+    past the limit the answer is 429 instead of 401."""
+
+    @wraps(authenticate)
+    def wrapped(self: BaseAuthentication, request: Request) -> Any:
+        try:
+            return authenticate(self, request)
+        except AuthenticationFailed:
+            count_failed_authentication(request._request)
+            raise
+
+    return wrapped
+
+
 def bearer_credential(request: Request) -> str | None:
     """The credential after ``Bearer`` in the Authorization header, if that is the scheme."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -51,6 +69,7 @@ def bearer_credential(request: Request) -> str | None:
 class JWTAuthentication(BaseAuthentication):
     """Access tokens (AUTH-1/2/4/5): header first, then the HttpOnly cookie."""
 
+    @counts_failures
     def authenticate(self, request: Request) -> tuple[User, dict[str, Any]] | None:
         token = bearer_credential(request)
         from_cookie = False
@@ -131,6 +150,7 @@ class ApiTokenAuthentication(BaseAuthentication):
     allow is still checked by the view's own permissions, so a token never exceeds its owner.
     """
 
+    @counts_failures
     def authenticate(self, request: Request) -> tuple[User, Any] | None:
         from accounts.services.api_tokens import PREFIX, authenticate_token
 

@@ -19,13 +19,19 @@ Reading (``is_revoked``), the hot path of every authenticated request:
 4. the database: only in embedded mode (no Redis), or when Redis fails or its circuit breaker
    is open. Never fail-open: if Redis cannot answer, the durable record does.
 
-So a normal request in service mode costs at most one Redis round trip and no database query.
+So a normal request in service mode costs at most one Redis round trip and no database query
+(but for the check of ``shared_state`` marks, once every ``UNTRUSTED_CACHE_CHECK`` seconds).
 
 Worst-case staleness: a revocation is visible to every process at most
-``REVOCATION_LOCAL_TTL`` (0.5 s) after it commits, the age of a negative memory entry. One
-exception is bounded differently: a revocation made while Redis was unreachable is written to
-the database only; processes that cannot reach Redis read the database and see it at once, and
-the process that made it reloads Redis from the database on its first successful contact.
+``REVOCATION_LOCAL_TTL`` (0.5 s) after it commits, the age of a negative memory entry. A
+revocation whose Redis write failed is written to the database only, and Redis is marked
+untrusted there (``aragora.shared_state``, #10 item 9): the mark outlives the revoking process
+(a short-lived task or management command included) and needs no Redis to be seen. Every
+process reads the marks at most every ``UNTRUSTED_CACHE_CHECK`` seconds (one small query, the
+only database read of the hot path) and, while one stands, answers from the database and
+reloads Redis, which lifts the mark. So such a revocation reaches every process within
+``UNTRUSTED_CACHE_CHECK + REVOCATION_LOCAL_TTL`` (1.5 s), whether Redis is down or back up for
+the reader; processes that cannot reach Redis read the database and see it at once.
 """
 
 from __future__ import annotations
@@ -41,10 +47,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import RevokedToken
+from aragora import shared_state
 from aragora.breaker import CircuitBreaker
 
 logger = logging.getLogger(__name__)
 
+NAME = "revocation"  # this cache's name for shared_state
 REDIS_PREFIX = "aragora:revoked:"
 SENTINEL = REDIS_PREFIX + "__loaded__"
 
@@ -126,10 +134,11 @@ def _publish(key: str, expires_at: datetime) -> None:
     try:
         client.set(REDIS_PREFIX + key, "1", px=ttl_ms)
         _breaker.record_success()
-    except Exception:  # Redis down: the database row stands; Redis is reloaded later
-        logger.warning("revocation: Redis unreachable while publishing; reload pending")
+    except Exception:  # Redis down: the database row stands; every reader goes there instead
+        logger.warning("revocation: Redis unreachable while publishing; marked untrusted")
         _breaker.record_failure()
         _memory.needs_reload = True
+        shared_state.mark_untrusted(NAME)
 
 
 def is_revoked(*keys: str) -> bool:
@@ -148,22 +157,36 @@ def is_revoked(*keys: str) -> bool:
 
 
 def _ask_redis(keys: list[str]) -> bool | None:
-    """Redis's answer, or ``None`` when it has none to give (absent, down, or lost its data)."""
+    """Redis's answer, or ``None`` when it has none to give (absent, down, lost its data, or
+    marked untrusted after a failed write)."""
     client = _redis()
     if client is None or not _breaker.allow():
         return None
     try:
         values = client.mget([SENTINEL, *(REDIS_PREFIX + key for key in keys)])
         _breaker.record_success()
-        if values[0] is None or _memory.needs_reload:
-            reload_redis(client)
-            return None  # this once, the database answers
     except Exception:
         logger.warning("revocation: Redis unreachable; answering from the database")
         _breaker.record_failure()
         _memory.needs_reload = True
         return None
+    mark = shared_state.untrusted(NAME)
+    if values[0] is None or _memory.needs_reload or mark is not None:
+        _repair(client, mark)
+        return None  # this once, the database answers
     return any(value is not None for value in values[1:])
+
+
+def _repair(client, mark: int | None) -> None:  # type: ignore[no-untyped-def]
+    try:
+        reload_redis(client)
+    except Exception:  # Redis failed again: the mark stays, the database keeps answering
+        logger.warning("revocation: Redis unreachable while reloading")
+        _breaker.record_failure()
+        _memory.needs_reload = True
+        return
+    if mark is not None:
+        shared_state.trust_again(NAME, mark)
 
 
 def _ask_database(keys: list[str]) -> bool:
@@ -199,3 +222,4 @@ def reset_local_state() -> None:
     _memory.clear()
     _memory.needs_reload = False
     _breaker.record_success()
+    shared_state.forget()

@@ -1,4 +1,4 @@
-"""Escalation and blocking (RATE-4).
+"""Escalation and blocking (RATE-4), and the audit of refusals (AUDIT-1).
 
 Each 429 from a rate policy is a strike against the client key (token, user or IP) that hit
 it. ``ESCALATION_STRIKES`` strikes within ``ESCALATION_WINDOW`` seconds block that key for
@@ -7,11 +7,19 @@ Separately, an IP collecting ``SEVERE_ABUSE_STRIKES`` strikes within an hour is 
 blocklist for a day. Blocks are refused before any expensive work (IP blocks in middleware,
 before authentication; token and user blocks before the view), are stored in the database and
 mirrored in the cache, survive restarts, and are listed and cleared by admins (audited).
+
+IP keys are ``ip:`` plus ``client_ip.ip_key``: an IPv6 client is one key per /64.
+
+Fail closed (#10 item 9): a mirror write that fails marks the cache untrusted
+(``aragora.shared_state``), so every process answers from the database until it is reloaded;
+a cache that cannot be reached is never a reason to let a blocked client in, nor to turn a 429
+into a 500.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -20,11 +28,14 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from aragora.http.client_ip import client_ip
+from aragora import shared_state
+from aragora.http.client_ip import client_key, ip_key
 from aragora.models import ClientBlock
 
 logger = logging.getLogger(__name__)
 DAY = 86400
+NAME = "abuse"  # this cache's name for shared_state
+SENTINEL = "abuse:blocks-loaded"
 
 
 def _cache():  # type: ignore[no-untyped-def]
@@ -43,19 +54,43 @@ def _incr(key: str, ttl: int) -> int:
         return 1 if local.add(key, 1, ttl) else int(local.incr(key))
 
 
+def _forget(name: str) -> None:
+    """Delete a counter; if the cache is down the counter stays, which only errs strict."""
+    try:
+        _cache().delete(name)
+    except Exception:
+        logger.warning("abuse: cache unreachable while resetting %s", name)
+
+
+def ip_block_key(request: HttpRequest) -> str:
+    return f"ip:{client_key(request)}"
+
+
+def normalize(key: str) -> str:
+    """An ``ip:`` key for any address of a client, as blocks store it (IPv6: its /64)."""
+    kind, _, value = key.partition(":")
+    return f"ip:{ip_key(value)}" if kind == "ip" else key
+
+
 def strike(request: HttpRequest, key: str) -> None:
     """A 429 was served to ``key``: escalate to a block when it keeps happening."""
     strikes = _incr(f"abuse:strikes:{key}", settings.ESCALATION_WINDOW)
     if strikes >= settings.ESCALATION_STRIKES:
-        _cache().delete(f"abuse:strikes:{key}")
+        _forget(f"abuse:strikes:{key}")
         level = _incr(f"abuse:level:{key}", DAY)
         seconds = min(DAY, settings.BLOCK_BASE_SECONDS * 2 ** (level - 1))
         block(
             key, seconds=seconds, reason=ClientBlock.Reason.ESCALATION, level=level, request=request
         )
-    ip_key = f"ip:{client_ip(request)}"
-    if _incr(f"abuse:severe:{ip_key}", 3600) == settings.SEVERE_ABUSE_STRIKES:
-        block(ip_key, seconds=DAY, reason=ClientBlock.Reason.SEVERE_ABUSE, level=0, request=request)
+    severe_key = ip_block_key(request)
+    if _incr(f"abuse:severe:{severe_key}", 3600) == settings.SEVERE_ABUSE_STRIKES:
+        block(
+            severe_key,
+            seconds=DAY,
+            reason=ClientBlock.Reason.SEVERE_ABUSE,
+            level=0,
+            request=request,
+        )
 
 
 def block(
@@ -91,25 +126,28 @@ def _mirror(key: str, until: float, seconds: int) -> None:
     try:
         _cache().set(f"abuse:block:{key}", until, seconds)
     except Exception:
+        # The cache now lacks a block the database has: readers must not trust it (fail closed).
         logger.warning("abuse: cache unreachable; the database holds the block")
-
-
-SENTINEL = "abuse:blocks-loaded"
+        shared_state.mark_untrusted(NAME)
 
 
 def blocked_seconds(*keys: str) -> int:
     """Seconds left on the longest block among ``keys`` (0: not blocked). Fails closed.
 
-    The cache answers (Redis in service mode, the process cache in embedded mode). A missing
-    sentinel means the cache lost its data (a Redis restart, a new process): the blocks are
-    reloaded from the database, which answers this once. If Redis is unreachable the database
-    answers.
+    The cache answers (Redis in service mode, the process cache in embedded mode) while it can
+    be trusted. A missing sentinel means the cache lost its data (a Redis restart, a new
+    process); a mark from ``shared_state`` means a block did not reach it. Either way the
+    blocks are reloaded from the database, which answers this once. If Redis is unreachable
+    the database answers.
     """
+    if not keys:
+        return 0
     now = timezone.now().timestamp()
     try:
         found = _cache().get_many([SENTINEL, *(f"abuse:block:{k}" for k in keys)])
-        if SENTINEL not in found:
-            _reload()
+        mark = shared_state.untrusted(NAME) if settings.SERVICE_CACHE else None
+        if SENTINEL not in found or mark is not None:
+            _reload(mark)
             raise LookupError("reloaded")
     except Exception:
         latest = (
@@ -123,15 +161,19 @@ def blocked_seconds(*keys: str) -> int:
     return max((int(v - now) + 1 for v in values if v and v > now), default=0)
 
 
-def _reload() -> None:
+def _reload(mark: int | None) -> None:
     for entry in active_blocks():
         seconds = int((entry.expires_at - timezone.now()).total_seconds()) + 1
         _cache().set(f"abuse:block:{entry.key}", entry.expires_at.timestamp(), seconds)
     _cache().set(SENTINEL, 1, None)
+    if mark is not None:
+        shared_state.trust_again(NAME, mark)
 
 
 def clear(*, key: str, actor=None, request: HttpRequest | None = None) -> int:  # type: ignore[no-untyped-def]
-    """Lift a block (and its escalation level); audited."""
+    """Lift a block (and its escalation level); audited. ``ip:`` keys take any address of the
+    client (an IPv6 one is cleared for its whole /64)."""
+    key = normalize(key)
     deleted, _ = ClientBlock.objects.filter(key=key).delete()
     for name in (
         f"abuse:block:{key}",
@@ -139,10 +181,8 @@ def clear(*, key: str, actor=None, request: HttpRequest | None = None) -> int:  
         f"abuse:strikes:{key}",
         f"abuse:severe:{key}",
     ):
-        try:
-            _cache().delete(name)
-        except Exception:
-            logger.warning("abuse: cache unreachable while clearing %s", name)
+        # A failed delete leaves the cached block until it expires: strict, never open.
+        _forget(name)
     from audit import record
     from audit.events import EventType
 
@@ -154,15 +194,44 @@ def active_blocks() -> list[ClientBlock]:
     return list(ClientBlock.objects.filter(expires_at__gt=timezone.now()))
 
 
+def note_refusal(request: HttpRequest, *, key: str, policy: str, reason: str) -> None:
+    """AUDIT-1: a rate-limit refusal is audited as ``http.request.rate_limited`` (#10 item 18).
+
+    A flood must not flood the audit table: refusals are counted per key and minute (shared
+    across processes) and recorded when the count reaches 1, 10, 100, 1000...; each event
+    carries the count so far and the minute, so N refusals make at most log10(N) + 1 events.
+    """
+    minute = int(time.time()) // 60 * 60
+    count = _incr(f"abuse:refused:{key}:{minute}", 120)
+    if count != 10 ** (len(str(count)) - 1):
+        return
+    from audit import record
+    from audit.events import EventType
+
+    user = getattr(request, "user", None)
+    record(
+        EventType.RATE_LIMITED,
+        actor=user if user is not None and user.is_authenticated else None,
+        request=request,
+        key=key,
+        policy=policy,
+        reason=reason,
+        count=count,
+        minute=minute,
+    )
+
+
 class BlockedIPMiddleware:
-    """Refuse a blocked IP before authentication or any other work."""
+    """Refuse a blocked IP (an IPv6 one by its /64) before authentication or any other work."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        seconds = blocked_seconds(f"ip:{client_ip(request)}")
+        key = ip_block_key(request)
+        seconds = blocked_seconds(key)
         if seconds:
+            note_refusal(request, key=key, policy="blocklist", reason="blocked")
             return blocked_response(request, seconds)
         return self.get_response(request)
 

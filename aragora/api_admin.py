@@ -26,7 +26,7 @@ class BlockListSerializer(serializers.Serializer):
 
 
 class ClearBlockSerializer(serializers.Serializer):
-    key = serializers.RegexField(r"^(ip|user|token):[0-9A-Za-z.:_-]{1,90}$")
+    key = serializers.RegexField(r"^(ip|user|token):[0-9A-Za-z.:/_-]{1,90}$")  # IPv6: "…::/64"
 
 
 class BlocksClearedSerializer(serializers.Serializer):

@@ -28,3 +28,21 @@ class ClientBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} blocked until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CacheMark(models.Model):
+    """A shared cache that missed a write and must not be trusted (#10 item 9, OPS-2).
+
+    Durable state (blocks, revocations) is written to the database, then mirrored in Redis.
+    When the mirror write fails, this row says so: it outlives the writer (a short-lived task
+    or command included) and needs no Redis to be seen. Every process reads the marks at most
+    every ``ARAGORA_UNTRUSTED_CACHE_CHECK`` seconds and, while one stands, answers from the
+    database; a reload of the cache deletes the mark unless a newer failure bumped ``version``.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)  # "abuse", "revocation"
+    version = models.PositiveBigIntegerField(default=1)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} cache untrusted since {self.marked_at:%Y-%m-%d %H:%M:%S}"

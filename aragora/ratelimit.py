@@ -1,11 +1,16 @@
-"""Named rate policies (RATE-1..3) counted through django-ratelimit's core.
+"""Named rate policies (RATE-1, RATE-2, RATE-3) counted through django-ratelimit's core, and the
+one gate every entry point passes (``enforce``: check blocks, count, strike; RATE-4).
 
 Policies: ``auth`` (per client IP), ``debates`` and ``upload`` (per user), ``default`` (per API
 token, else user, else IP). Rates come from settings (``ARAGORA_RATE_LIMIT_*``, django-ratelimit
 syntax). Counting is one atomic ``add``/``INCR`` on the shared cache (Redis in service mode), so
 under a parallel burst exactly ``limit`` requests pass per window and every request sees its own
 count. Windows are django-ratelimit's: fixed length, aligned per key, so ``X-RateLimit-Reset`` is
-the true end of the window.
+the true end of the window. An IP is counted by ``client_ip.ip_key`` (IPv6: its /64).
+
+``enforce`` is used by the DRF throttle, the page decorator and the failed-authentication hook,
+so a block made on one path is refused on every path (#10 item 11), and requests that fail
+authentication count per IP against ``default`` like any other request (#10 item 7).
 
 Fail closed: when the shared cache is unreachable we count in the per-process ``local`` cache
 instead of letting requests through uncounted (each process then enforces the limit alone).
@@ -22,10 +27,11 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from aragora import abuse
-from aragora.http.client_ip import client_ip
+from aragora.http.client_ip import client_key
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -42,11 +48,12 @@ class Usage:
     policy: str
     limit: int
     count: int
-    reset: int  # epoch seconds at which the window ends
+    reset: int  # epoch seconds at which the window ends (or the block, when blocked)
+    blocked: bool = False  # refused by a block (RATE-4) before being counted
 
     @property
     def limited(self) -> bool:
-        return self.count > self.limit
+        return self.blocked or self.count > self.limit
 
     @property
     def remaining(self) -> int:
@@ -57,6 +64,8 @@ class Usage:
         return max(1, self.reset - int(time.time()))
 
     def headers(self) -> dict[str, str]:
+        if self.blocked:  # refused before any policy counted it: only when to come back
+            return {"Retry-After": str(self.retry_after)}
         headers = {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
@@ -72,17 +81,67 @@ def policy_key(request: HttpRequest, policy: str) -> str:
     user = getattr(request, "user", None)
     authenticated = bool(user is not None and user.is_authenticated)
     if policy == "auth" or not authenticated:
-        return f"ip:{client_ip(request)}"
+        return f"ip:{client_key(request)}"
     token_id = getattr(request, "api_token_id", None)
     if policy == "default" and token_id is not None:
         return f"token:{token_id}"
     return f"user:{user.pk}"  # type: ignore[union-attr]
 
 
-def hit(request: HttpRequest, policy: str) -> Usage:
-    """Count one request against ``policy`` and return its usage."""
+def block_keys(request: HttpRequest, key: str) -> list[str]:
+    """The token and user keys a block may name for this request (IPs: ``BlockedIPMiddleware``)."""
+    keys = {key}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        keys.add(f"user:{user.pk}")
+    token_id = getattr(request, "api_token_id", None)
+    if token_id is not None:
+        keys.add(f"token:{token_id}")
+    return sorted(k for k in keys if not k.startswith("ip:"))
+
+
+def enforce(request: HttpRequest, policy: str, *, key: str | None = None) -> Usage:
+    """The one rate gate (RATE-1, RATE-2, RATE-4): refuse a blocked client without counting,
+    else count the request against ``policy`` and strike toward a block when over the limit.
+
+    Records the usage on the request (``RateLimitHeadersMiddleware`` turns it into headers)
+    and audits a refusal (sampled, ``abuse.note_refusal``). The caller refuses with 429 when
+    ``usage.limited``.
+    """
+    key = key or policy_key(request, policy)
+    blocked = abuse.blocked_seconds(*block_keys(request, key))
+    if blocked:
+        usage = Usage(policy, 0, 0, int(time.time()) + blocked, blocked=True)
+    else:
+        usage = hit(request, policy, key=key)
+        if usage.limited:
+            abuse.strike(request, key)
+    request.ratelimit_usage = usage  # type: ignore[attr-defined]
+    if usage.limited:
+        reason = "blocked" if usage.blocked else "limit"
+        abuse.note_refusal(request, key=key, policy=policy, reason=reason)
+    return usage
+
+
+def count_failed_authentication(request: HttpRequest) -> None:
+    """RATE-1: a request whose credentials failed (a bad, expired or revoked JWT, an unknown or
+    wrong API token, a bad auth cookie) counts per IP against ``default`` and strikes toward a
+    block like any refusal (RATE-4), so token guessing is limited like password guessing.
+
+    Raises ``Throttled`` (429 ``rate_limited``) past the limit; otherwise the caller's 401
+    stands, with the ``X-RateLimit-*`` headers.
+    """
+    if not settings.RATELIMIT_ENABLE:
+        return
+    usage = enforce(request, "default", key=f"ip:{client_key(request)}")
+    if usage.limited:
+        raise Throttled(wait=usage.retry_after)
+
+
+def hit(request: HttpRequest, policy: str, *, key: str | None = None) -> Usage:
+    """Count one request against ``policy`` (under ``key``, by default the policy's key)."""
     rate = settings.RATE_LIMITS[policy]
-    key = policy_key(request, policy)
+    key = key or policy_key(request, policy)
     try:
         return _count(caches[settings.RATELIMIT_USE_CACHE], policy, rate, key)
     except Exception:  # Redis down: fail closed onto the per-process counter, never open
@@ -126,15 +185,7 @@ class RatePolicyThrottle(BaseThrottle):
         policy = view_policy(view, request)
         if policy is None or not settings.RATELIMIT_ENABLE:
             return True
-        key = policy_key(request._request, policy)
-        blocked = abuse.blocked_seconds(key) if not key.startswith("ip:") else 0
-        if blocked:  # a blocked token or user: refused before the view does anything
-            self.usage = Usage(policy=policy, limit=0, count=1, reset=int(time.time()) + blocked)
-            return False
-        self.usage = hit(request._request, policy)
-        request._request.ratelimit_usage = self.usage  # type: ignore[attr-defined]
-        if self.usage.limited:
-            abuse.strike(request._request, key)
+        self.usage = enforce(request._request, policy)
         return not self.usage.limited
 
     def wait(self) -> float | None:
@@ -142,20 +193,21 @@ class RatePolicyThrottle(BaseThrottle):
 
 
 def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):  # type: ignore[no-untyped-def]
-    """Decorator applying a named policy to a Django (page) view for the given methods."""
+    """Decorator applying a named policy to a Django (page) view for the given methods, through
+    the same gate as the API (``enforce``): a blocked user is refused by pages and API alike."""
     from functools import wraps
 
     def decorator(view):  # type: ignore[no-untyped-def]
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
-            if request.method in methods and settings.RATELIMIT_ENABLE:
-                usage = hit(request, policy)
-                request.ratelimit_usage = usage  # type: ignore[attr-defined]
-                if usage.limited:
-                    abuse.strike(request, policy_key(request, policy))
-                    from aragora.http.errors import error_response
+            if (
+                request.method in methods
+                and settings.RATELIMIT_ENABLE
+                and enforce(request, policy).limited
+            ):
+                from aragora.http.errors import error_response
 
-                    return error_response(request, 429)
+                return error_response(request, 429)  # Retry-After from the recorded usage
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -325,6 +325,9 @@ if API_TOKEN_MAX_DAYS < 1:
 API_TOKEN_ALLOW_NO_EXPIRY = env.bool("ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY", default=False)
 # How long a process trusts its own "not revoked" answer before asking Redis again (AUTH-4).
 REVOCATION_LOCAL_TTL = env.float("ARAGORA_REVOCATION_LOCAL_TTL", default=0.5)
+# How often each process asks the database whether a failed Redis write left a shared cache
+# (blocks, revocations) untrusted: the bound on how late such a write reaches every process.
+UNTRUSTED_CACHE_CHECK = env.float("ARAGORA_UNTRUSTED_CACHE_CHECK", default=1.0)
 ACCESS_COOKIE_NAME = "aragora_access"
 REFRESH_COOKIE_NAME = "aragora_refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
@@ -371,6 +374,11 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 
 # LOCK-6: proxies whose X-Forwarded-For / X-Forwarded-Proto we believe (IPs or CIDR blocks).
 TRUSTED_PROXIES = env.list("ARAGORA_TRUSTED_PROXIES", default=[])
+# Per-IP lockout counters, rate limits and blocks count an IPv6 client by its network of this
+# many bits (one subscriber holds a whole /64); IPv4 clients count by their address.
+IPV6_PREFIX = env.int("ARAGORA_IPV6_PREFIX", default=64)
+if not 1 <= IPV6_PREFIX <= 128:
+    raise ImproperlyConfigured("ARAGORA_IPV6_PREFIX must be between 1 and 128.")
 if TRUSTED_PROXIES:
     # Only honoured from a trusted peer: ClientIPMiddleware strips it from everyone else.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -29,6 +29,7 @@ from accounts.lockout import clock
 from accounts.lockout.stores import DatabaseStore, Entry, Key, RedisStore
 from accounts.models import normalize_email
 from aragora.breaker import CircuitBreaker
+from aragora.http.client_ip import ip_key
 
 logger = logging.getLogger(__name__)
 _breaker = CircuitBreaker("lockout-redis", cooldown=5.0)
@@ -56,7 +57,7 @@ def keys_for(*, email: str | None, ip: str | None) -> list[Key]:
     if email:
         keys.append(Key("email", normalize_email(email)))
     if ip:
-        keys.append(Key("ip", ip))
+        keys.append(Key("ip", ip_key(ip)))  # an IPv6 client counts by its /64 (#10 item 8)
     return keys
 
 

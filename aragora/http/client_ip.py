@@ -1,8 +1,12 @@
-"""LOCK-6: the one place that decides a request's client IP.
+"""LOCK-6: the one place that decides a request's client IP, and the key it is counted under.
 
 ``REMOTE_ADDR`` is the peer. Only when the peer is a trusted proxy (``ARAGORA_TRUSTED_PROXIES``)
 do we read ``X-Forwarded-For``, walking it from the right and taking the first hop that is not a
 trusted proxy. Forwarding headers from anyone else are removed, so nothing later can trust them.
+
+Per-IP state (lockout counters, rate limits, blocks) is keyed by ``ip_key``: an IPv4 address
+as it is, an IPv6 address by its network of ``ARAGORA_IPV6_PREFIX`` bits (default /64), since
+one subscriber holds a whole /64 and could otherwise spray from 2^64 addresses (#10 item 8).
 """
 
 from __future__ import annotations
@@ -55,6 +59,22 @@ def resolve_client_ip(remote_addr: str, forwarded_for: str) -> str:
             return str(address)
         last_trusted = str(address)
     return last_trusted
+
+
+def ip_key(ip: str) -> str:
+    """The key per-IP counters, limits and blocks use for ``ip``: IPv4 unchanged, IPv6 by
+    its ``ARAGORA_IPV6_PREFIX`` network (``2001:db8:1:2::/64``). Anything else is kept as is."""
+    address = _parse(ip)
+    if address is None:
+        return ip
+    if address.version == 4:
+        return str(address)
+    return str(ipaddress.ip_network(f"{address}/{settings.IPV6_PREFIX}", strict=False))
+
+
+def client_key(request: HttpRequest) -> str:
+    """``ip_key`` of the request's client IP (LOCK-1, RATE-1, RATE-4)."""
+    return ip_key(client_ip(request))
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -85,8 +85,13 @@ def test_normal_request_makes_no_revocation_query(user):
         assert api.get("/api/v1/auth/me").status_code == 200
     sql = [q["sql"] for q in queries]
     assert not [q for q in sql if "accounts_revokedtoken" in q or "accounts_usersession" in q]
-    # what remains is loading the user and the view's own work (roles, MFA flag)
-    assert all("accounts_user" in q or "accounts_totpdevice" in q for q in sql), sql
+    # a process reads the untrusted-cache marks once a second at most (#10 item 9): here once,
+    # since its local state was just reset; what remains is loading the user and the view's own
+    # work (roles, MFA flag)
+    marks = [q for q in sql if "aragora_cachemark" in q]
+    assert len(marks) <= 1
+    rest = [q for q in sql if q not in marks]
+    assert all("accounts_user" in q or "accounts_totpdevice" in q for q in rest), sql
 
 
 @pytest.mark.services
