@@ -237,7 +237,7 @@ def _token_form(request: HttpRequest, data: object) -> TokenForm:
     """The new-token form; it asks for the password when a user without MFA has no fresh
     step-up in this session."""
     user = request.user
-    ask = not mfa.has_mfa(user) and not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY))  # type: ignore[arg-type]
+    ask = not mfa.has_mfa(user) and not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY), user)  # type: ignore[arg-type]
     return TokenForm(data, allowed=api_tokens.allowed_scopes(user), ask_password=ask)  # type: ignore[arg-type]
 
 
