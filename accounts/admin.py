@@ -64,6 +64,12 @@ class UserAdmin(DjangoUserAdmin):
             mfa.admin_reset(target=user, actor=request.user, request=request)
         self.message_user(request, f"MFA reset for {queryset.count()} user(s).")
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        """No raw delete (#10 item 12, AUDIT-1, AUDIT-3): it wrote no audit event and set the
+        actor of every event the user had made to nothing. Deactivate the account instead
+        (audited; its sessions and tokens end)."""
+        return False
+
     def user_change_password(self, request, id, form_url=""):  # type: ignore[no-untyped-def]
         """Setting or removing a password here is a password change (SESS-2, #10 item 4): the
         user's sessions and API tokens end and the change is audited, as on the user's own
