@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
@@ -9,7 +10,7 @@ from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
 from accounts.roles import Role, StaffFlags
 from accounts.services import mfa, stepup
-from accounts.services.auth import deactivate_user
+from accounts.services.auth import deactivate_user, password_set_by_admin
 from accounts.services.roles import (
     Access,
     access_of,
@@ -62,6 +63,29 @@ class UserAdmin(DjangoUserAdmin):
         for user in queryset:
             mfa.admin_reset(target=user, actor=request.user, request=request)
         self.message_user(request, f"MFA reset for {queryset.count()} user(s).")
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        """No raw delete (#10 item 12, AUDIT-1, AUDIT-3): it wrote no audit event and set the
+        actor of every event the user had made to nothing. Deactivate the account instead
+        (audited; its sessions and tokens end)."""
+        return False
+
+    def user_change_password(self, request, id, form_url=""):  # type: ignore[no-untyped-def]
+        """Setting or removing a password here is a password change (SESS-2, #10 item 4): the
+        user's sessions and API tokens end and the change is audited, as on the user's own
+        page. Django's view alone would leave every JWT session and API token alive."""
+        target = self.get_object(request, unquote(id))  # None for an unknown or malformed id
+        response = super().user_change_password(request, id, form_url)
+        user = User.objects.filter(pk=target.pk).first() if target is not None else None
+        if user is not None and user.password != target.password:
+            own = user.pk == request.user.pk
+            password_set_by_admin(
+                user=user,
+                actor=request.user,
+                request=request,
+                keep_session_id=request.session.get(SESSION_ID_KEY) if own else None,
+            )
+        return response
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         """Group edits made here go through the roles service like the API's: the staff

@@ -44,6 +44,15 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def admin_password_change_redirect(request: HttpRequest) -> HttpResponse:
+    """``/admin/password_change/``: Django's own form would change the password with no session
+    end, no API token revocation and no audit (SESS-2, #10 item 4); staff change theirs on
+    ``/accounts/password/change/`` like everyone. Nothing posted here is used."""
+    return redirect("accounts:password-change")
+
+
+@never_cache
 @rate_limit("auth")
 @require_http_methods(["GET", "POST"])
 def login_page(request: HttpRequest) -> HttpResponse:
@@ -228,7 +237,7 @@ def _token_form(request: HttpRequest, data: object) -> TokenForm:
     """The new-token form; it asks for the password when a user without MFA has no fresh
     step-up in this session."""
     user = request.user
-    ask = not mfa.has_mfa(user) and not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY))  # type: ignore[arg-type]
+    ask = not mfa.has_mfa(user) and not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY), user)  # type: ignore[arg-type]
     return TokenForm(data, allowed=api_tokens.allowed_scopes(user), ask_password=ask)  # type: ignore[arg-type]
 
 

@@ -435,6 +435,12 @@ FETCH_ALLOWED_HOSTS = env.list("ARAGORA_FETCH_ALLOWED_HOSTS", default=[])
 # INPUT-4: one deadline in seconds for a whole source fetch (connect, TLS, headers, body).
 FETCH_TIMEOUT = env.float("ARAGORA_FETCH_TIMEOUT", default=5.0)
 
+# AUDIT-1: refused requests are audited sampled per client and minute; past this many rows of
+# one event type in a minute (a flood from many addresses) only every 10th, 100th... is written.
+AUDIT_AGGREGATE_MAX_ROWS = env.int("ARAGORA_AUDIT_AGGREGATE_MAX_ROWS", default=100)
+if AUDIT_AGGREGATE_MAX_ROWS < 1:
+    raise ImproperlyConfigured("ARAGORA_AUDIT_AGGREGATE_MAX_ROWS must be at least 1.")
+
 # --- Rate limits (RATE-1..3) ------------------------------------------------------------------
 RATE_LIMITS = {
     "auth": env.str("ARAGORA_RATE_LIMIT_AUTH", default="10/m"),

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import admin_login_redirect
+from accounts.views import admin_login_redirect, admin_password_change_redirect
 from aragora import views
 
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("debates/", include("debates.urls")),
     # Before the admin's own login view: the admin signs in through /accounts/login/ (MFA-5).
     path("admin/login/", admin_login_redirect, name="admin-login"),
+    # The admin's own password form skips SESS-2 (sessions and API tokens end) and the audit.
+    path("admin/password_change/", admin_password_change_redirect, name="admin-password-change"),
     path("admin/", admin.site.urls),
 ]
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.db import connection
 from django.db.models import Model
@@ -110,13 +111,30 @@ def record_aggregated(
     window are written, each with ``count`` (so far) and ``window_start``. A million refusals a
     minute from one key write 7 rows, yet the trail shows that it happened, from where and at
     what volume (AUDIT-1). Returns the event written, or None when this one was only counted.
+
+    A flood from many keys (addresses) is bounded too: past ``ARAGORA_AUDIT_AGGREGATE_MAX_ROWS``
+    samples of ``event_type`` in the window, only its 10th, 100th, ... further sample is
+    written, with ``samples_in_window``; the first ones are always kept.
     """
     start = int(_now() // window) * window
     count = _count(f"audit:agg:{event_type}:{key}:{start}", timeout=window * 2)
-    if count != 10 ** (len(str(count)) - 1):
+    if not _is_sample(count):
         return None
+    samples = _count(f"audit:agg:{event_type}:*:{start}", timeout=window * 2)
+    extra: dict[str, Any] = {}
+    if samples > settings.AUDIT_AGGREGATE_MAX_ROWS:
+        if not _is_sample(samples):
+            return None
+        extra["samples_in_window"] = samples
     window_start = datetime.fromtimestamp(start, tz=UTC).isoformat()
-    return record(event_type, request=request, count=count, window_start=window_start, **data)
+    return record(
+        event_type, request=request, count=count, window_start=window_start, **extra, **data
+    )
+
+
+def _is_sample(count: int) -> bool:
+    """The 1st, 10th, 100th, ... occurrence."""
+    return count == 10 ** (len(str(count)) - 1)
 
 
 def _now() -> float:

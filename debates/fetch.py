@@ -8,9 +8,10 @@
   original host name sent as ``Host`` and for TLS verification;
 - redirects are followed by hand, each one checked the same way, at most ``MAX_REDIRECTS``;
 - the body size is capped, and one overall deadline (``ARAGORA_FETCH_TIMEOUT``, 5 s) covers
-  the connection, the TLS handshake, the headers and the body together: every socket read waits
-  only for what is left of it, so a server that drips one byte a second cannot hold a worker
-  beyond the deadline however many reads it keeps alive.
+  the name lookups, the connection, the TLS handshake, the headers and the body together, over
+  every redirect: every socket read waits only for what is left of it, so a server that drips
+  one byte a second cannot hold a worker beyond the deadline however many reads it keeps alive,
+  and neither can a name server that answers slowly.
 
 ``ARAGORA_FETCH_ALLOWED_HOSTS`` lists exceptions (``host``, ``host:port`` or a CIDR) for tests
 and internal deployments.
@@ -27,6 +28,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -60,13 +62,31 @@ def _resolve(host: str, port: int) -> list[str]:
 
 # Tests swap this for a resolver of their own (a public-looking name that points inside).
 resolver: Callable[[str, int], list[str]] = _resolve
+# getaddrinfo takes no timeout: lookups run here so the fetch can stop waiting at its deadline.
+# A lookup the fetch gave up on finishes (or is dropped, if it has not started) in the pool.
+_LOOKUPS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch-lookup")
+
+
+def _lookup(host: str, port: int, deadline: float) -> list[str]:
+    """``resolver(host, port)``, waited for only until ``deadline`` (INPUT-4, #10 item 14): a
+    name server the URL's owner runs could otherwise hold the worker as long as the system
+    resolver retries, on every redirect."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FetchRefused("The page took too long.")
+    future = _LOOKUPS.submit(lambda: resolver(host, port))
+    try:
+        return future.result(timeout=remaining)
+    except TimeoutError:
+        future.cancel()
+        raise FetchRefused("The page took too long.") from None
 
 
 def fetch_title(url: str) -> Page:
     """GET ``url`` through every guard and return the final URL and the page title."""
     deadline = time.monotonic() + settings.FETCH_TIMEOUT
     for _ in range(MAX_REDIRECTS + 1):
-        target = _check_url(url)
+        target = _check_url(url, deadline)
         status, headers, body = _get(target, deadline)
         if status in (301, 302, 303, 307, 308) and headers.get("location"):
             url = urljoin(url, headers["location"])
@@ -86,7 +106,7 @@ class _Target:
     address: str
 
 
-def _check_url(url: str) -> _Target:
+def _check_url(url: str, deadline: float) -> _Target:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https"):
         raise FetchRefused("Only http and https URLs can be fetched.")
@@ -100,7 +120,7 @@ def _check_url(url: str) -> _Target:
     except ValueError as exc:
         raise FetchRefused("The URL's port is not valid.") from exc
     _refuse_odd_numeric(host)
-    address = _checked_address(host, port)
+    address = _checked_address(host, port, deadline)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return _Target(parts.scheme, host, port, path, address)
 
@@ -113,11 +133,11 @@ def _refuse_odd_numeric(host: str) -> None:
         raise FetchRefused("That host spelling is not accepted.")
 
 
-def _checked_address(host: str, port: int) -> str:
+def _checked_address(host: str, port: int, deadline: float) -> str:
     if _allowed(host, port, None):
-        return (resolver(host, port) or [host])[0]
+        return (_lookup(host, port, deadline) or [host])[0]
     try:
-        addresses = resolver(host, port)
+        addresses = _lookup(host, port, deadline)
     except OSError as exc:
         raise FetchRefused("The host name does not resolve.") from exc
     if not addresses:

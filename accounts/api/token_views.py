@@ -112,7 +112,7 @@ def require_step_up(request: Request, view: APIView, *, password: str | None) ->
     request, under the lockout, unless this session's step-up is fresh. None: go ahead."""
     FreshMFA().has_permission(request, view)  # raises mfa_enrolment_required / mfa_required
     session_id = current_session_id(request)
-    if mfa.has_mfa(request.user) or mfa.step_up_fresh(session_id):
+    if mfa.has_mfa(request.user) or mfa.step_up_fresh(session_id, request.user):
         return None
     if not password:
         raise ValidationError({"password": ["Confirm your password to create a token."]})

@@ -34,9 +34,14 @@ class InvalidCredentials(APIException):
 
 
 def current_session_id(request: Request) -> str | None:
-    """The session the caller authenticated with: the token's ``sid`` or the browser's."""
+    """The session the caller authenticated with: the token's ``sid`` or the browser's.
+
+    None for an API token: it has no session, and a browser cookie sent along with it (the
+    thief's own, freshly stepped up) must not lend it a step-up (MFA-6, #10 item 13)."""
     from accounts.middleware import SESSION_ID_KEY
 
+    if getattr(request._request, "api_token_id", None) is not None:
+        return None
     sid = getattr(request._request, "aragora_session_id", None)
     if sid is None and hasattr(request._request, "session"):
         sid = request._request.session.get(SESSION_ID_KEY)

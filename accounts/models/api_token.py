@@ -43,5 +43,11 @@ class ApiToken(models.Model):
 
     @property
     def is_usable(self) -> bool:
-        now = timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        """Not revoked, not expired; a token without expiry only while the operator allows such
+        tokens (``ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY``, AUTHZ-2, #10 item 4), so permanent
+        tokens minted before expiry was enforced do not live on."""
+        if self.revoked_at is not None:
+            return False
+        if self.expires_at is None:
+            return bool(settings.API_TOKEN_ALLOW_NO_EXPIRY)
+        return self.expires_at > timezone.now()

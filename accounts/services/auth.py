@@ -256,6 +256,33 @@ def change_password(
     return PasswordChanged(tokens=tokens, sessions_ended=ended, tokens_revoked=revoked)
 
 
+def password_set_by_admin(
+    *, user: User, actor: User, request: HttpRequest, keep_session_id: str | None = None
+) -> PasswordChanged:
+    """An admin set or removed ``user``'s password in the Django admin. Like a change by the
+    user (SESS-2, #10 item 4), every session but ``keep_session_id`` (the admin's own, when the
+    admin is ``user``) and every API token of ``user`` end, so whoever held the account keeps
+    nothing; audited with the admin as actor (AUDIT-1)."""
+    with transaction.atomic():
+        ended = end_sessions(
+            user=user,
+            reason=EndReason.PASSWORD_CHANGED,
+            keep_session_id=keep_session_id,
+            actor=actor,
+            request=request,
+        )
+        revoked = api_tokens.revoke_user_tokens(user=user, actor=actor, request=request)
+        audit.record(
+            EventType.PASSWORD_CHANGED,
+            actor=actor,
+            target=user,
+            request=request,
+            sessions_ended=ended,
+            tokens_revoked=revoked,
+        )
+    return PasswordChanged(tokens=None, sessions_ended=ended, tokens_revoked=revoked)
+
+
 def _reissue_for(*, session_id: str, access_jti: str) -> IssuedTokens:
     session = UserSession.objects.get(pk=session_id)
     now = timezone.now()

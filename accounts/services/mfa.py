@@ -66,11 +66,17 @@ def backup_codes_left(user: User) -> int:
     return BackupCode.objects.filter(device__user=user, used_at__isnull=True).count()
 
 
-def step_up_fresh(session_id: str | None) -> bool:
+def step_up_fresh(session_id: str | None, user: User | None = None) -> bool:
+    """A code (or password) was confirmed in session ``session_id`` within
+    ``ARAGORA_STEP_UP_MAX_AGE``; with ``user``, only if the session is that user's (MFA-6: one
+    user's fresh step-up never counts for another)."""
     if not session_id:
         return False
     horizon = timezone.now() - timedelta(seconds=settings.STEP_UP_MAX_AGE)
-    return UserSession.objects.filter(pk=session_id, step_up_at__gt=horizon).exists()
+    fresh = UserSession.objects.filter(pk=session_id, step_up_at__gt=horizon)
+    if user is not None:
+        fresh = fresh.filter(user=user)
+    return fresh.exists()
 
 
 def mark_step_up(session_id: str | None) -> datetime:

@@ -28,11 +28,11 @@ def check(*, user: User, session_id: str | None) -> Gate:
 
     Enrolment is required by role (``ARAGORA_MFA_REQUIRED_ROLES``) and for every staff user.
     Fails closed: without a session id (an API token, a session without its record) a user
-    with MFA is never fresh.
+    with MFA is never fresh, and neither with a session of another user.
     """
     if mfa.needs_enrolment(user):
         return Gate.ENROL
-    if mfa.has_mfa(user) and not mfa.step_up_fresh(session_id):
+    if mfa.has_mfa(user) and not mfa.step_up_fresh(session_id, user):
         return Gate.STEP_UP
     return Gate.OK
 

@@ -1,9 +1,10 @@
 """AUDIT-1, LIMIT-1, LIMIT-2: requests the HTTP layer refuses (413 ``payload_too_large``, 400
 ``invalid_json`` or too deep, a malformed ``Content-Length``) are audited as
-``http.request.rejected``, aggregated per client IP and minute so a flood cannot flood the audit
-table (``audit.services.record_aggregated``). The event names the refusal (``status``, and the
-error code as ``reason``: the audit redaction treats any ``code`` key as a secret), the method
-and the path, never the payload or the query string (PWD-4)."""
+``http.request.rejected``, aggregated per client IP, kind of refusal and minute (and capped per
+minute over all addresses) so a flood cannot flood the audit table
+(``audit.services.record_aggregated``). The event names the refusal (``status``, and the error
+code as ``reason``: the audit redaction treats any ``code`` key as a secret), the method and the
+path, never the payload or the query string (PWD-4)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def audit_rejection(request: HttpRequest, *, status: int, code: str) -> None:
     try:
         record_aggregated(
             EventType.REQUEST_REJECTED,
-            key=client_ip(request),
+            # One count per kind of refusal: a harmless one first must not hide the others.
+            key=f"{client_ip(request)}:{status}:{code}",
             request=request,
             window=WINDOW_SECONDS,
             status=status,

@@ -115,3 +115,35 @@ def test_a_flood_writes_a_handful_of_rows_per_ip_and_minute(fixed_minute, settin
 def test_accepted_requests_are_not_audited_as_rejected():
     assert client().post("/api/test/echo", secret_body(), content_type=JSON).status_code == 200
     assert rejected() == []
+
+
+def test_a_flood_from_many_addresses_writes_a_bounded_number_of_rows(settings):
+    """AUDIT-1 (#10 item 18, red team): keyed per IP alone, a flood from many addresses (an
+    IPv6 subscriber holds 2^64 of them) wrote one row per address and minute. Past
+    ``ARAGORA_AUDIT_AGGREGATE_MAX_ROWS`` rows of one event type in a window, only every
+    10th, 100th, ... further sample is written; the first rows are kept."""
+    settings.RATE_LIMITS = {k: "10000/h" for k in settings.RATE_LIMITS}
+    settings.AUDIT_AGGREGATE_MAX_ROWS = 5
+    addresses = [f"2001:db8::{i:x}" for i in range(1, 121)]
+    for ip in addresses:
+        assert client(ip).post("/api/test/echo", "{", content_type=JSON).status_code == 400
+    rows = rejected()
+    assert [e.ip for e in rows[:5]] == addresses[:5]  # the first sources are on record
+    assert len(rows) == 7  # 5, then the 10th and the 100th sample of the window
+    assert [e.data["samples_in_window"] for e in rows[5:]] == [10, 100]
+
+
+def test_a_harmless_refusal_does_not_hide_a_different_one_that_follows():
+    """AUDIT-1 (red team): one bad JSON body first must not make the oversized bodies that
+    follow from the same address in the same minute invisible: each kind has its own count."""
+    attacker = client()
+    assert attacker.post("/api/test/echo", "{", content_type=JSON).status_code == 400
+    for _ in range(3):
+        response = attacker.post(
+            "/api/test/echo", secret_body(), content_type=JSON, CONTENT_LENGTH=str(11 * MB)
+        )
+        assert response.status_code == 413
+    assert [(e.data["reason"], e.data["count"]) for e in rejected()] == [
+        ("invalid_json", 1),
+        ("payload_too_large", 1),
+    ]

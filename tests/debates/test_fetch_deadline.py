@@ -180,3 +180,27 @@ def test_a_prompt_https_page_is_fetched_and_its_certificate_checked(
         server.server_close()
     assert isinstance(untrusted.value.__cause__, ssl.SSLCertVerificationError)
     assert page.title == "Over TLS"
+
+
+def test_a_name_server_that_never_answers_is_cut_off_at_the_deadline(settings, monkeypatch):
+    """INPUT-4, #10 item 14 (red team): ``getaddrinfo`` takes no timeout, and a name server the
+    attacker runs can answer as slowly as the system resolver waits (and again on every
+    redirect). The lookup is bounded by the fetch's deadline too: the fetcher gives up while the
+    lookup is still hanging."""
+    settings.FETCH_TIMEOUT = 1.0
+    release, finished = threading.Event(), threading.Event()
+
+    def hanging_resolver(host: str, port: int) -> list[str]:
+        release.wait(DRIP_SECONDS / 4)
+        finished.set()
+        return ["93.184.216.34"]
+
+    monkeypatch.setattr(fetch, "resolver", hanging_resolver)
+    try:
+        with pytest.raises(fetch.FetchRefused) as refused:
+            fetch.fetch_title("http://slow-dns.example/")
+        still_hanging = not finished.is_set()
+    finally:
+        release.set()
+    assert str(refused.value) == "The page took too long."
+    assert still_hanging  # the fetcher did not wait for the name server
