@@ -197,27 +197,24 @@ def active_blocks() -> list[ClientBlock]:
 def note_refusal(request: HttpRequest, *, key: str, policy: str, reason: str) -> None:
     """AUDIT-1: a rate-limit refusal is audited as ``http.request.rate_limited`` (#10 item 18).
 
-    A flood must not flood the audit table: refusals are counted per key and minute (shared
-    across processes) and recorded when the count reaches 1, 10, 100, 1000...; each event
-    carries the count so far and the minute, so N refusals make at most log10(N) + 1 events.
+    A flood must not flood the audit table: the one sampling helper for flood-prone events
+    (``audit.services.record_aggregated``) counts refusals per key and minute across processes
+    and records the 1st, 10th, 100th...; each event carries the count so far and the minute, so
+    N refusals make at most log10(N) + 1 events per key, and a many-address flood is capped too.
     """
-    minute = int(time.time()) // 60 * 60
-    count = _incr(f"abuse:refused:{key}:{minute}", 120)
-    if count != 10 ** (len(str(count)) - 1):
-        return
-    from audit import record
     from audit.events import EventType
+    from audit.services import record_aggregated
 
     user = getattr(request, "user", None)
-    record(
+    record_aggregated(
         EventType.RATE_LIMITED,
-        actor=user if user is not None and user.is_authenticated else None,
+        counter_key=f"{key}:{policy}:{reason}",
         request=request,
+        actor=user if user is not None and user.is_authenticated else None,
         key=key,
         policy=policy,
         reason=reason,
-        count=count,
-        minute=minute,
+        minute=int(time.time()) // 60 * 60,
     )
 
 

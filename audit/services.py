@@ -100,12 +100,13 @@ def deferred_failures() -> Iterator[None]:
 def record_aggregated(
     event_type: EventType,
     *,
-    key: str,
+    counter_key: str,
     request: HttpRequest | None = None,
+    actor: Any = None,
     window: int = 60,
     **data: Any,
 ) -> AuditEvent | None:
-    """Record a flood-prone event (a refused request) sampled per ``key`` and ``window`` seconds.
+    """Record a flood-prone event (a refused request), sampled per ``counter_key`` and window.
 
     Occurrences are counted atomically in the shared cache; the 1st, 10th, 100th, ... of each
     window are written, each with ``count`` (so far) and ``window_start``. A million refusals a
@@ -117,7 +118,7 @@ def record_aggregated(
     written, with ``samples_in_window``; the first ones are always kept.
     """
     start = int(_now() // window) * window
-    count = _count(f"audit:agg:{event_type}:{key}:{start}", timeout=window * 2)
+    count = _count(f"audit:agg:{event_type}:{counter_key}:{start}", timeout=window * 2)
     if not _is_sample(count):
         return None
     samples = _count(f"audit:agg:{event_type}:*:{start}", timeout=window * 2)
@@ -128,7 +129,13 @@ def record_aggregated(
         extra["samples_in_window"] = samples
     window_start = datetime.fromtimestamp(start, tz=UTC).isoformat()
     return record(
-        event_type, request=request, count=count, window_start=window_start, **extra, **data
+        event_type,
+        actor=actor,
+        request=request,
+        count=count,
+        window_start=window_start,
+        **extra,
+        **data,
     )
 
 

@@ -28,7 +28,7 @@ def audit_rejection(request: HttpRequest, *, status: int, code: str) -> None:
         record_aggregated(
             EventType.REQUEST_REJECTED,
             # One count per kind of refusal: a harmless one first must not hide the others.
-            key=f"{client_ip(request)}:{status}:{code}",
+            counter_key=f"{client_ip(request)}:{status}:{code}",
             request=request,
             window=WINDOW_SECONDS,
             status=status,
