@@ -6,43 +6,25 @@ from datetime import UTC, datetime
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import (
+    ClearedSerializer,
+    ClearSerializer,
+    LockoutListSerializer,
+    LockoutSerializer,
+    RevokedSerializer,
+    RolesSerializer,
+    UserRolesSerializer,
+)
 from accounts.lockout import service as lockout
 from accounts.models import EndReason, Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole
-from accounts.roles import Role
 from accounts.services.roles import set_roles
 from accounts.services.sessions import end_sessions
-
-
-class LockoutSerializer(serializers.Serializer):
-    key_type = serializers.ChoiceField(choices=["email", "ip"])
-    key = serializers.CharField()
-    failures = serializers.IntegerField()
-    locked_until = serializers.DateTimeField(allow_null=True)
-
-
-class LockoutListSerializer(serializers.Serializer):
-    results = LockoutSerializer(many=True)
-
-
-class ClearSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254, required=False)
-    ip = serializers.IPAddressField(required=False)
-
-    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
-        if not attrs.get("email") and not attrs.get("ip"):
-            raise serializers.ValidationError("Give an email, an ip, or both.")
-        return attrs
-
-
-class ClearedSerializer(serializers.Serializer):
-    cleared = serializers.IntegerField()
 
 
 def _locked_until(epoch: float) -> datetime | None:
@@ -87,23 +69,6 @@ class LockoutClearView(APIView):
             request=request._request,
         )
         return Response({"cleared": cleared})
-
-
-class RolesSerializer(serializers.Serializer):
-    roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.values),
-        allow_empty=True,
-        max_length=len(Role.values),
-    )
-
-
-class UserRolesSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    roles = serializers.ListField(child=serializers.CharField())
-
-
-class RevokedSerializer(serializers.Serializer):
-    revoked = serializers.IntegerField()
 
 
 class UserRolesView(APIView):
