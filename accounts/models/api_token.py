@@ -17,6 +17,16 @@ class Scope(models.TextChoices):
     ADMIN = "admin", "Administration"
 
 
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        """The one definition of a usable token (AUTHZ-2): not revoked, not expired.
+        ``ApiToken.is_usable`` says the same of one loaded row."""
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
 class ApiToken(models.Model):
     """A token ``arg_<public_id>.<secret>``; only an HMAC-SHA256 of the secret is stored.
 
@@ -35,6 +45,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ApiTokenQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -43,5 +55,6 @@ class ApiToken(models.Model):
 
     @property
     def is_usable(self) -> bool:
+        """This row read as ``ApiToken.objects.usable()`` would select it."""
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -60,6 +60,19 @@ def test_listed_tokens_are_the_owners_unrevoked_ones(user):
     assert selectors.listed_token(user, theirs.public_id) is None
 
 
+@pytest.mark.django_db
+def test_usable_tokens_have_one_definition(user):
+    """AUTHZ-2: the queryset method and the row property agree (revoked, expired, live)."""
+    now = timezone.now()
+    live = _token(user, "live", expires_at=now + timedelta(days=1))
+    forever = _token(user, "forever")
+    revoked = _token(user, "gone", revoked_at=now)
+    expired = _token(user, "old", expires_at=now - timedelta(seconds=1))
+
+    assert set(ApiToken.objects.usable()) == {live, forever}
+    assert [t.is_usable for t in (live, forever, revoked, expired)] == [True, True, False, False]
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
