@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.helpers import valid_data
+from accounts.api.responses import NO_STORE
 from accounts.api.serializers import (
     ClearedSerializer,
     ClearSerializer,
@@ -50,7 +52,7 @@ class LockoutListView(APIView):
         ]
         return Response(
             {"results": LockoutSerializer(results, many=True).data},
-            headers={"Cache-Control": "no-store"},
+            headers={"Cache-Control": NO_STORE},
         )
 
 
@@ -60,11 +62,10 @@ class LockoutClearView(APIView):
 
     @extend_schema(request=ClearSerializer, responses={200: ClearedSerializer})
     def post(self, request: Request) -> Response:
-        serializer = ClearSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = valid_data(ClearSerializer, request)
         cleared = lockout.clear(
-            email=serializer.validated_data.get("email"),
-            ip=serializer.validated_data.get("ip"),
+            email=data.get("email"),
+            ip=data.get("ip"),
             actor=request.user,
             request=request._request,
         )
@@ -83,12 +84,11 @@ class UserRolesView(APIView):
 
     @extend_schema(request=RolesSerializer, responses={200: UserRolesSerializer})
     def put(self, request: Request, user_id: int) -> Response:
-        serializer = RolesSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        requested = valid_data(RolesSerializer, request)["roles"]
         user = get_object_or_404(User, pk=user_id)
         roles = set_roles(
             user=user,
-            roles=serializer.validated_data["roles"],
+            roles=requested,
             actor=request.user,
             request=request._request,
         )
