@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import schema, signals  # noqa: F401  (adapters and schema extensions)
-        from accounts.roles import sync_role_permissions
+        from accounts.roles import sync_role_permissions  # needs the app registry (ready)
 
         # Permissions exist only after every app migrated, so the role grants follow them.
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_roles")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.models import User
+from accounts.models import Scope, User
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -104,10 +105,6 @@ class TokenForm(forms.Form):
     expires_in_days = forms.IntegerField(min_value=1, required=False)
 
     def __init__(self, *args, allowed: set[str], ask_password: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        from django.conf import settings
-
-        from accounts.models import Scope
-
         super().__init__(*args, **kwargs)
         self.fields["scopes"].choices = [(s.value, s.label) for s in Scope if s.value in allowed]
         limit = settings.API_TOKEN_MAX_DAYS

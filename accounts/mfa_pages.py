@@ -14,14 +14,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
+from accounts import selectors
 from accounts.forms import CodeForm, PasswordForm
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.middleware import SESSION_ID_KEY
-from accounts.redirects import safe_next, to_gate
+from accounts.redirects import next_from, safe_next, to_gate
 from accounts.services import mfa, stepup
 from aragora.ratelimit import rate_limit
 
+# The backend a login names when no password was just checked by ``authenticate()`` (the code
+# step, a new account): the pages share this one name.
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 CHALLENGE_KEY = "aragora_mfa_challenge"
 NEXT_KEY = "aragora_mfa_next"
@@ -41,10 +44,6 @@ def require_fresh_mfa(request: HttpRequest) -> HttpResponse | None:
         return None
     messages.info(request, GATE_MESSAGES[decision])
     return to_gate(decision, request)
-
-
-def _next(request: HttpRequest, default: str) -> str:
-    return safe_next(request, request.POST.get("next") or request.GET.get("next"), default)
 
 
 @never_cache
@@ -84,7 +83,7 @@ def login_mfa_page(request: HttpRequest) -> HttpResponse:
 def _mark_verified(request: HttpRequest, user) -> None:  # type: ignore[no-untyped-def]
     """Both marks of a code confirmed in this session: django-otp's device binding (the code
     step of the login was done, issue #10 item 1) and a fresh step-up (MFA-6)."""
-    device = mfa.confirmed_device(user)
+    device = selectors.confirmed_device(user)
     if device is not None:
         otp_login(request, device)
     mfa.mark_step_up(request.session.get(SESSION_ID_KEY))
@@ -96,7 +95,7 @@ def _mark_verified(request: HttpRequest, user) -> None:  # type: ignore[no-untyp
 @require_http_methods(["GET", "POST"])
 def step_up_page(request: HttpRequest) -> HttpResponse:
     """A fresh code for sensitive actions and for the Django admin."""
-    target = _next(request, reverse("accounts:mfa"))
+    target = next_from(request, reverse("accounts:mfa"))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -130,9 +129,9 @@ def mfa_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     action = request.POST.get("action") if request.method == "POST" else None
     context: dict = {
-        "enabled": mfa.has_mfa(user),  # type: ignore[arg-type]
-        "required": mfa.needs_enrolment(user),  # type: ignore[arg-type]
-        "next": _next(request, ""),
+        "enabled": selectors.has_mfa(user),  # type: ignore[arg-type]
+        "required": selectors.needs_enrolment(user),  # type: ignore[arg-type]
+        "next": next_from(request, ""),
     }
     try:
         if action == "setup":
@@ -149,7 +148,7 @@ def mfa_page(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("accounts:mfa")
     if context["enabled"]:
-        context["backup_codes_left"] = mfa.backup_codes_left(user)  # type: ignore[arg-type]
+        context["backup_codes_left"] = selectors.backup_codes_left(user)  # type: ignore[arg-type]
         context["password_form"] = PasswordForm()
     return render(request, "accounts/mfa.html", context)
 

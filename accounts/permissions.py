@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from accounts.api.helpers import MFAEnrolmentRequired, MFARequired, current_session_id
 from accounts.roles import Role
+from accounts.services import stepup
 
 
 class IsAdminRole(BasePermission):
@@ -21,18 +22,6 @@ class IsAdminRole(BasePermission):
         return bool(user and user.is_authenticated and user.has_role(Role.ADMIN))
 
 
-class MFARequired(PermissionDenied):
-    default_detail = "This needs a fresh MFA verification: POST /api/v1/auth/step-up first."
-    default_code = "mfa_required"
-    error_code = "mfa_required"
-
-
-class MFAEnrolmentRequired(PermissionDenied):
-    default_detail = "Your role requires MFA: enrol at /api/v1/mfa/totp/setup first."
-    default_code = "mfa_enrolment_required"
-    error_code = "mfa_enrolment_required"
-
-
 class FreshMFA(BasePermission):
     """MFA-6: the DRF wrapper of the one step-up gate (``accounts.services.stepup.check``).
 
@@ -40,9 +29,6 @@ class FreshMFA(BasePermission):
     """
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        from accounts.api.views import current_session_id
-        from accounts.services import stepup
-
         user = request.user
         if not (user and user.is_authenticated):
             return False

@@ -3,6 +3,7 @@ the way out, and checked against open redirects on the way in (issue #10 item 13
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -18,6 +19,13 @@ def safe_next(request: HttpRequest, target: str | None, default: str) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if allowed and target else default
+
+
+def next_from(request: HttpRequest, default: str | None = None) -> str:
+    """The page's ``next`` parameter (posted or in the query) through ``safe_next``: the one way
+    every page reads where to go next. ``default``: ``LOGIN_REDIRECT_URL``."""
+    fallback = settings.LOGIN_REDIRECT_URL if default is None else default
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"), fallback)
 
 
 def with_next(url_name: str, next_path: str) -> str:

@@ -68,6 +68,8 @@ def staff_flags(roles: Iterable[str]) -> StaffFlags:
 def sync_role_permissions(sender: Any = None, **kwargs: Any) -> None:
     """Make each role group hold exactly the permissions ``ROLE_PERMISSIONS`` names; then
     realign every user's staff flags with their roles (repairs rows from before the rule)."""
+    # accounts.models imports this module (User's roles), so the auth models are imported
+    # only once the app registry is ready, when post_migrate calls this.
     from django.contrib.auth.models import Group, Permission
 
     for role, names in ROLE_PERMISSIONS.items():
@@ -80,6 +82,7 @@ def sync_role_permissions(sender: Any = None, **kwargs: Any) -> None:
         ]
         group.permissions.set(permissions)
     if sender is None or getattr(sender, "label", None) == "accounts":
+        # The service imports this module (the role names): a module-level import would cycle.
         from accounts.services.roles import realign_all_staff_flags
 
         realign_all_staff_flags()

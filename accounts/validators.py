@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 
+from accounts.models import PasswordHistory
+
 
 class CompositionValidator:
     """At least one upper-case letter, one lower-case letter and one digit.
@@ -46,8 +48,6 @@ class PasswordHistoryValidator:
         self.count = count
 
     def _recent_hashes(self, user: Any) -> list[str]:
-        from accounts.models import PasswordHistory
-
         if user is None or user.pk is None:
             return []
         return list(
@@ -65,8 +65,6 @@ class PasswordHistoryValidator:
 
     def password_changed(self, password: str, user: Any = None) -> None:
         """Django calls this after a password is saved: remember its hash, keep ``count``."""
-        from accounts.models import PasswordHistory
-
         if user is None or user.pk is None or not user.has_usable_password():
             return
         PasswordHistory.objects.create(user=user, password_hash=user.password)

@@ -18,19 +18,13 @@ from accounts import selectors
 from accounts.forms import LoginForm, PasswordChangeForm, SignupForm, TokenForm
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
-from accounts.mfa_pages import CHALLENGE_KEY, NEXT_KEY, require_fresh_mfa
+from accounts.mfa_pages import BACKEND, CHALLENGE_KEY, NEXT_KEY, require_fresh_mfa
 from accounts.middleware import PASSWORD_CHANGE_FLAG, SESSION_ID_KEY
-from accounts.models import ApiToken, EndReason
-from accounts.redirects import safe_next, with_next
+from accounts.models import EndReason
+from accounts.redirects import next_from, with_next
 from accounts.services import api_tokens, auth, mfa
 from accounts.services.sessions import end_other_sessions, end_session
 from aragora.ratelimit import rate_limit
-
-BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _next_url(request: HttpRequest, default: str = settings.LOGIN_REDIRECT_URL) -> str:
-    return safe_next(request, request.POST.get("next") or request.GET.get("next"), default)
 
 
 @never_cache
@@ -40,7 +34,7 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
     item 1), so it passes the same gates (lockout, rate limit, audit, the code step). Nothing
     posted here is checked: a password sent to this address verifies nothing and signs no one
     in. Staff then meet the admin gate (``AdminMFAMiddleware``)."""
-    return redirect(with_next("accounts:login", _next_url(request, reverse("admin:index"))))
+    return redirect(with_next("accounts:login", next_from(request, reverse("admin:index"))))
 
 
 @never_cache
@@ -66,10 +60,10 @@ def login_page(request: HttpRequest) -> HttpResponse:
             )
         except LockedOut as exc:
             return locked_out_response(request, exc.retry_after)
-        if user is not None and mfa.has_mfa(user):  # MFA-5: a code comes next
+        if user is not None and selectors.has_mfa(user):  # MFA-5: a code comes next
             auth.release_login(request)
             request.session[CHALLENGE_KEY] = mfa.begin_challenge(user=user, transport="browser")
-            request.session[NEXT_KEY] = _next_url(request)
+            request.session[NEXT_KEY] = next_from(request)
             return redirect("accounts:login-mfa")
         if user is not None:
             login(request, user)  # new session key (SESS-5); the session record follows
@@ -77,11 +71,11 @@ def login_page(request: HttpRequest) -> HttpResponse:
                 request.session[PASSWORD_CHANGE_FLAG] = True
                 messages.warning(request, "Your password has expired. Choose a new one.")
                 return redirect("accounts:password-change")
-            return redirect(_next_url(request))
+            return redirect(next_from(request))
         form.add_error(None, "Invalid email or password.")
     status = 400 if form.errors else 200
     return render(
-        request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=status
+        request, "accounts/login.html", {"form": form, "next": next_from(request)}, status=status
     )
 
 
@@ -201,11 +195,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     if request.method == "POST" and "revoke" in request.POST:
-        token = ApiToken.objects.filter(
-            user=user,
-            public_id=request.POST["revoke"],  # type: ignore[misc]
-            revoked_at__isnull=True,
-        ).first()
+        token = selectors.listed_token(user, request.POST["revoke"])  # type: ignore[arg-type]
         if token is not None:
             api_tokens.revoke_token(token=token, actor=user, request=request)  # type: ignore[arg-type]
             messages.success(request, "Token revoked.")
@@ -224,7 +214,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
             return locked_out_response(request, exc.retry_after)
         if created is not None:
             form = _token_form(request, None)
-    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)  # type: ignore[misc]
+    tokens = selectors.listed_tokens(user)  # type: ignore[arg-type]
     return render(
         request,
         "accounts/tokens.html",
@@ -237,7 +227,8 @@ def _token_form(request: HttpRequest, data: object) -> TokenForm:
     """The new-token form; it asks for the password when a user without MFA has no fresh
     step-up in this session."""
     user = request.user
-    ask = not mfa.has_mfa(user) and not mfa.step_up_fresh(request.session.get(SESSION_ID_KEY), user)  # type: ignore[arg-type]
+    fresh = selectors.step_up_fresh(request.session.get(SESSION_ID_KEY), user)  # type: ignore[arg-type]
+    ask = not selectors.has_mfa(user) and not fresh  # type: ignore[arg-type]
     return TokenForm(data, allowed=api_tokens.allowed_scopes(user), ask_password=ask)  # type: ignore[arg-type]
 
 

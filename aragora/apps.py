@@ -1,3 +1,6 @@
+import sys
+from pathlib import Path
+
 from django.apps import AppConfig
 
 
@@ -8,4 +11,13 @@ class AragoraConfig(AppConfig):
     verbose_name = "Aragora platform"
 
     def ready(self) -> None:
-        from aragora import checks  # noqa: F401  (registers the system checks)
+        from aragora import checks  # registers the system checks, once the registry is ready
+
+        # Every process refuses an unsafe configuration at start (gunicorn and Celery run no
+        # system checks); `manage.py check` instead reports each problem with its id.
+        if not _is_check_command():
+            checks.refuse_to_start()
+
+
+def _is_check_command() -> bool:
+    return Path(sys.argv[0]).name in {"manage.py", "django-admin"} and sys.argv[1:2] == ["check"]

@@ -1,13 +1,13 @@
 """Logging set-up: every record passes through ``RedactSecretsFilter`` (PWD-4).
 
-``LOGGING_CONFIG`` points here so Django configures logging through ``configure_logging``.
-Production logs are JSON (python-json-logger); development logs are plain text.
+``LOGGING`` in the settings names the filter; Django applies it with its default
+``logging.config.dictConfig``. Production logs are JSON (python-json-logger); development logs
+are plain text.
 """
 
 from __future__ import annotations
 
 import logging
-import logging.config
 from typing import Any
 
 from aragora.redaction import REDACTED, SECRET_KEY_RE, redact_data, redact_text
@@ -52,8 +52,3 @@ def _redact_extra(name: str, value: Any) -> Any:
     if isinstance(value, (int, float, bool)) or value is None:
         return value
     return redact_text(repr(value))
-
-
-def configure_logging(config: dict[str, Any]) -> None:
-    """Apply the ``LOGGING`` dict (Django calls this during set-up)."""
-    logging.config.dictConfig(config)

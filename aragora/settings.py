@@ -2,8 +2,10 @@
 
 Nothing set means the embedded defaults: SQLite in the project folder, an in-process cache and
 Celery tasks run eagerly. ``DATABASE_URL`` and ``REDIS_URL`` switch to service mode (PostgreSQL
-and Redis). ``ARAGORA_ENV=production`` refuses to start without its secrets (see
-``_require_production_secrets``). Every variable is documented in ``.env.example`` and README.
+and Redis). ``ARAGORA_ENV=production`` refuses to start without its secrets. Nothing here
+raises on a bad value: ``aragora/checks.py`` turns each into a system check (``manage.py
+check``), and the app refuses to start on any of them (``AragoraConfig.ready``). Every variable
+is documented in ``.env.example`` and README.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
 from accounts.lockout.tiers import parse_tiers
 from aragora import devsecrets
@@ -25,9 +26,7 @@ env = environ.Env()
 if os.environ.get("ARAGORA_READ_DOTENV", "1") == "1" and (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
 
-ENVIRONMENT = env.str("ARAGORA_ENV", default="development")
-if ENVIRONMENT not in {"development", "production"}:
-    raise ImproperlyConfigured("ARAGORA_ENV must be 'development' or 'production'.")
+ENVIRONMENT = env.str("ARAGORA_ENV", default="development")  # anything else: aragora.E002
 PRODUCTION = ENVIRONMENT == "production"
 
 # Django's debug pages only under `manage.py runserver` (not gunicorn, Celery or other commands)
@@ -38,49 +37,42 @@ _RUNSERVER = Path(sys.argv[0]).name in {"manage.py", "django-admin"} and sys.arg
 if env.str("ARAGORA_DEBUG", default="").strip():
     DEBUG = env.bool("ARAGORA_DEBUG")
 else:
-    DEBUG = _RUNSERVER and not PRODUCTION
-if PRODUCTION and DEBUG:
-    raise ImproperlyConfigured("ARAGORA_DEBUG must be off in production.")
-
-
-def _require_production_secrets() -> None:
-    """Production never falls back to a development default for a secret."""
-    required = ["ARAGORA_ALLOWED_HOSTS", *devsecrets.GENERATORS]  # every secret the project has
-    missing = [name for name in required if not env.str(name, default="").strip()]
-    if missing:
-        raise ImproperlyConfigured(
-            "Production needs these environment variables: " + ", ".join(missing)
-        )
-    if any(len(key) < 32 for key in env.list("ARAGORA_JWT_SIGNING_KEYS")):
-        raise ImproperlyConfigured("Each ARAGORA_JWT_SIGNING_KEYS key needs 32+ characters.")
-
-
-if PRODUCTION:
-    _require_production_secrets()
+    DEBUG = _RUNSERVER and not PRODUCTION  # DEBUG in production: aragora.E003
 
 # No secret is a constant in the code (#10 item 3). A secret the environment leaves unset (or
 # empty) comes, outside production, from a git-ignored file of random values generated once per
 # checkout (aragora/devsecrets.py); ARAGORA_DEV_SECRETS_FILE="" turns that off (then an unset
-# secret stops start-up). The tests set every secret in the environment (tests/settings.py).
+# secret stops start-up). Production never falls back to a generated secret: every unset one is
+# listed in UNSET_SECRETS, which stops start-up (aragora.E004). The tests set every secret in
+# the environment (tests/settings.py).
 DEV_SECRETS_FILE = env.str(
     "ARAGORA_DEV_SECRETS_FILE", default=str(BASE_DIR / "var" / "dev-secrets.env")
 )
 
 
+def _unset(names: list[str]) -> list[str]:
+    return [name for name in names if not env.str(name, default="").strip()]
+
+
 def _dev_secrets() -> dict[str, str]:
-    unset = [name for name in devsecrets.GENERATORS if not env.str(name, default="").strip()]
-    if not unset or PRODUCTION:
+    unset = _unset(list(devsecrets.GENERATORS))
+    if not unset or PRODUCTION or not DEV_SECRETS_FILE:
         return {}
-    if not DEV_SECRETS_FILE:
-        raise ImproperlyConfigured("Set these environment variables: " + ", ".join(unset))
     return devsecrets.load_or_create(BASE_DIR / DEV_SECRETS_FILE, unset)  # relative: to BASE_DIR
 
 
 _DEV_SECRETS = _dev_secrets()
+# The secrets (and, in production, the hosts) neither the environment nor the development file
+# gave: a non-empty list refuses start-up (aragora.E004). Names only, never values.
+UNSET_SECRETS = [
+    name
+    for name in _unset((["ARAGORA_ALLOWED_HOSTS"] if PRODUCTION else []) + [*devsecrets.GENERATORS])
+    if name not in _DEV_SECRETS
+]
 
 
 def _secret(name: str) -> str:
-    return env.str(name, default="").strip() or _DEV_SECRETS[name]
+    return env.str(name, default="").strip() or _DEV_SECRETS.get(name, "")
 
 
 def _secret_list(name: str) -> list[str]:
@@ -88,8 +80,11 @@ def _secret_list(name: str) -> list[str]:
 
 
 SECRET_KEY = _secret("ARAGORA_SECRET_KEY")
-ALLOWED_HOSTS = env.list("ARAGORA_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-JWT_SIGNING_KEYS = _secret_list("ARAGORA_JWT_SIGNING_KEYS")  # newest first (AUTH-6)
+ALLOWED_HOSTS = env.list(
+    "ARAGORA_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
+# Newest first (AUTH-6); in production each needs 32+ characters (aragora.E005).
+JWT_SIGNING_KEYS = _secret_list("ARAGORA_JWT_SIGNING_KEYS")
 ENCRYPTION_KEYS = _secret_list("ARAGORA_ENCRYPTION_KEYS")  # Fernet, newest first (ENC-2)
 TOKEN_PEPPER = _secret("ARAGORA_TOKEN_PEPPER")  # HMAC pepper for token hashes (AUTHZ-2)
 
@@ -178,15 +173,15 @@ if SERVICE_DATABASE:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # WAL lets readers run beside a writer; the tests' server processes use DELETE instead.
-    _SQLITE_JOURNAL = env.str("ARAGORA_SQLITE_JOURNAL", default="WAL")
-    if _SQLITE_JOURNAL not in {"WAL", "DELETE"}:
-        raise ImproperlyConfigured("ARAGORA_SQLITE_JOURNAL must be WAL or DELETE.")
+    SQLITE_JOURNAL = env.str("ARAGORA_SQLITE_JOURNAL", default="WAL")  # else aragora.E006
+    # Only a known mode reaches the PRAGMA (another value refuses start-up anyway).
+    _JOURNAL = "DELETE" if SQLITE_JOURNAL == "DELETE" else "WAL"
     DATABASES["default"].setdefault("OPTIONS", {})
     # Wait for a busy writer instead of failing at once; WAL lets readers run beside it.
     DATABASES["default"]["OPTIONS"].update(
         {
             "timeout": 20,
-            "init_command": f"PRAGMA journal_mode={_SQLITE_JOURNAL}; PRAGMA synchronous=NORMAL;",
+            "init_command": f"PRAGMA journal_mode={_JOURNAL}; PRAGMA synchronous=NORMAL;",
             # Writers take the lock when the transaction begins, so two transactions that read
             # then write queue up instead of deadlocking (session limit, single-use tokens).
             "transaction_mode": "IMMEDIATE",
@@ -300,28 +295,21 @@ MFA_REQUIRED_ROLES = env.list("ARAGORA_MFA_REQUIRED_ROLES", default=["admin"])
 BACKUP_CODE_COUNT = 10
 
 # --- Tokens and sessions (AUTH, SESS) ---------------------------------------------------------
-JWT_ALGORITHM = env.str("ARAGORA_JWT_ALGORITHM", default="HS256")
-if JWT_ALGORITHM not in {"HS256", "HS384", "HS512"}:
-    raise ImproperlyConfigured("ARAGORA_JWT_ALGORITHM must be HS256, HS384 or HS512.")
+JWT_ALGORITHM = env.str("ARAGORA_JWT_ALGORITHM", default="HS256")  # HS256/384/512: aragora.E007
 JWT_ISSUER = env.str("ARAGORA_JWT_ISSUER", default="aragora")
 JWT_AUDIENCE = env.str("ARAGORA_JWT_AUDIENCE", default="aragora-api")
 ACCESS_TOKEN_TTL = env.int("ARAGORA_ACCESS_TOKEN_TTL", default=900)
 SESSION_TIMEOUT = env.int("ARAGORA_SESSION_TIMEOUT", default=24 * 3600)
 # AUTH-3, #10 item 5: a consumed refresh token presented again within this many seconds is
 # refused without revoking its family (a client racing itself); later, reuse revokes it.
-REFRESH_REUSE_GRACE = env.float("ARAGORA_REFRESH_REUSE_GRACE", default=2.0)
-if not 0 <= REFRESH_REUSE_GRACE <= 60:
-    raise ImproperlyConfigured("ARAGORA_REFRESH_REUSE_GRACE must be between 0 and 60 seconds.")
-SESSION_IDLE_TIMEOUT = env.int("ARAGORA_SESSION_IDLE_TIMEOUT", default=0)  # 0 = off
+REFRESH_REUSE_GRACE = env.float("ARAGORA_REFRESH_REUSE_GRACE", default=2.0)  # 0-60: E008
+# 0 = off; else at least two activity intervals (aragora.E009).
+SESSION_IDLE_TIMEOUT = env.int("ARAGORA_SESSION_IDLE_TIMEOUT", default=0)
 MAX_SESSIONS = env.int("ARAGORA_MAX_SESSIONS", default=10)
 SESSION_ACTIVITY_INTERVAL = 60  # SESS-4: at most one activity write a minute per session
-if 0 < SESSION_IDLE_TIMEOUT < 2 * SESSION_ACTIVITY_INTERVAL:
-    raise ImproperlyConfigured("ARAGORA_SESSION_IDLE_TIMEOUT must be 0 (off) or at least 120.")
 # AUTHZ-2, #10 item 4: API tokens expire; no `expires_in_days` means this many days, more is
 # refused. A token that never expires only where the operator allows it (then `never_expires`).
-API_TOKEN_MAX_DAYS = env.int("ARAGORA_API_TOKEN_MAX_DAYS", default=90)
-if API_TOKEN_MAX_DAYS < 1:
-    raise ImproperlyConfigured("ARAGORA_API_TOKEN_MAX_DAYS must be at least 1.")
+API_TOKEN_MAX_DAYS = env.int("ARAGORA_API_TOKEN_MAX_DAYS", default=90)  # 1 or more: E010
 API_TOKEN_ALLOW_NO_EXPIRY = env.bool("ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY", default=False)
 # How long a process trusts its own "not revoked" answer before asking Redis again (AUTH-4).
 REVOCATION_LOCAL_TTL = env.float("ARAGORA_REVOCATION_LOCAL_TTL", default=0.5)
@@ -355,6 +343,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- HTTP security (HDR-1..3) -----------------------------------------------------------------
+# HDR-1: the one definition of these header values; SecurityHeadersMiddleware puts them on every
+# response (aragora/http/headers.py), Django's own middleware reads them too.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -491,7 +481,6 @@ SPECTACULAR_SETTINGS = {
 # --- Logging (PWD-4: secrets redacted from every record) -------------------------------------
 LOG_LEVEL = env.str("ARAGORA_LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("ARAGORA_LOG_FORMAT", default="json" if PRODUCTION else "text")
-LOGGING_CONFIG = "aragora.logging.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

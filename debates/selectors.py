@@ -27,3 +27,10 @@ def visible_attachment(user: User, debate_id: int, attachment_id: int) -> Attach
         .select_related("debate")
         .first()
     )
+
+
+def owned_debate(user: User, debate_id: int) -> Debate | None:
+    """A debate the user may change: their own (a moderator sees others' but adds nothing to
+    them); anything else is simply not found (AUTHZ-4)."""
+    debate = visible_debate(user, debate_id)
+    return debate if debate is not None and debate.owner_id == user.pk else None

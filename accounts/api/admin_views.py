@@ -6,43 +6,27 @@ from datetime import UTC, datetime
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.helpers import valid_data
+from accounts.api.responses import NO_STORE
+from accounts.api.serializers import (
+    ClearedSerializer,
+    ClearSerializer,
+    LockoutListSerializer,
+    LockoutSerializer,
+    RevokedSerializer,
+    RolesSerializer,
+    UserRolesSerializer,
+)
 from accounts.lockout import service as lockout
 from accounts.models import EndReason, Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole
-from accounts.roles import Role
 from accounts.services.roles import set_roles
 from accounts.services.sessions import end_sessions
-
-
-class LockoutSerializer(serializers.Serializer):
-    key_type = serializers.ChoiceField(choices=["email", "ip"])
-    key = serializers.CharField()
-    failures = serializers.IntegerField()
-    locked_until = serializers.DateTimeField(allow_null=True)
-
-
-class LockoutListSerializer(serializers.Serializer):
-    results = LockoutSerializer(many=True)
-
-
-class ClearSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254, required=False)
-    ip = serializers.IPAddressField(required=False)
-
-    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
-        if not attrs.get("email") and not attrs.get("ip"):
-            raise serializers.ValidationError("Give an email, an ip, or both.")
-        return attrs
-
-
-class ClearedSerializer(serializers.Serializer):
-    cleared = serializers.IntegerField()
 
 
 def _locked_until(epoch: float) -> datetime | None:
@@ -68,7 +52,7 @@ class LockoutListView(APIView):
         ]
         return Response(
             {"results": LockoutSerializer(results, many=True).data},
-            headers={"Cache-Control": "no-store"},
+            headers={"Cache-Control": NO_STORE},
         )
 
 
@@ -78,32 +62,14 @@ class LockoutClearView(APIView):
 
     @extend_schema(request=ClearSerializer, responses={200: ClearedSerializer})
     def post(self, request: Request) -> Response:
-        serializer = ClearSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = valid_data(ClearSerializer, request)
         cleared = lockout.clear(
-            email=serializer.validated_data.get("email"),
-            ip=serializer.validated_data.get("ip"),
+            email=data.get("email"),
+            ip=data.get("ip"),
             actor=request.user,
             request=request._request,
         )
         return Response({"cleared": cleared})
-
-
-class RolesSerializer(serializers.Serializer):
-    roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.values),
-        allow_empty=True,
-        max_length=len(Role.values),
-    )
-
-
-class UserRolesSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    roles = serializers.ListField(child=serializers.CharField())
-
-
-class RevokedSerializer(serializers.Serializer):
-    revoked = serializers.IntegerField()
 
 
 class UserRolesView(APIView):
@@ -118,12 +84,11 @@ class UserRolesView(APIView):
 
     @extend_schema(request=RolesSerializer, responses={200: UserRolesSerializer})
     def put(self, request: Request, user_id: int) -> Response:
-        serializer = RolesSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        requested = valid_data(RolesSerializer, request)["roles"]
         user = get_object_or_404(User, pk=user_id)
         roles = set_roles(
             user=user,
-            roles=serializer.validated_data["roles"],
+            roles=requested,
             actor=request.user,
             request=request._request,
         )

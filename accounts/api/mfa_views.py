@@ -5,55 +5,30 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django_otp import login as otp_login
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors
+from accounts.api.helpers import InvalidCodeError, current_session_id, valid_data
 from accounts.api.responses import NO_STORE, token_response
-from accounts.api.views import current_session_id, valid_data
+from accounts.api.serializers import (
+    BackupCodesSerializer,
+    CodeSerializer,
+    PasswordSerializer,
+    SetupSerializer,
+    StepUpSerializer,
+    VerifySerializer,
+)
 from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.models import Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole
 from accounts.services import auth, mfa
-
-
-class InvalidCodeError(APIException):
-    status_code = 401
-    default_detail = "Invalid code."
-    default_code = "invalid_credentials"
-    error_code = "invalid_credentials"
-
-
-class CodeSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32)
-
-
-class VerifySerializer(CodeSerializer):
-    mfa_token = serializers.CharField(max_length=128)
-
-
-class PasswordSerializer(serializers.Serializer):
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
-
-
-class SetupSerializer(serializers.Serializer):
-    secret = serializers.CharField()
-    otpauth_uri = serializers.CharField()
-    qr_svg = serializers.CharField()
-
-
-class BackupCodesSerializer(serializers.Serializer):
-    backup_codes = serializers.ListField(child=serializers.CharField())
-
-
-class StepUpSerializer(serializers.Serializer):
-    step_up_expires_at = serializers.DateTimeField()
 
 
 class TOTPSetupView(APIView):
@@ -87,7 +62,7 @@ class TOTPConfirmView(APIView):
         if isinstance(request.successful_authenticator, SessionAuthentication):
             # The browser session that confirmed the first code has done the code step: it
             # stays signed in (MFA-5, issue #10 item 1), as when enrolling from the page.
-            otp_login(request._request, mfa.confirmed_device(request.user))
+            otp_login(request._request, selectors.confirmed_device(request.user))
         return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
 
 

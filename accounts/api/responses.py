@@ -8,8 +8,9 @@ from django.middleware.csrf import get_token
 from rest_framework.response import Response
 
 from accounts.services.auth import IssuedTokens
+from aragora.http.headers import NO_STORE
 
-NO_STORE = "no-store"
+__all__ = ["NO_STORE", "clear_auth_cookies", "set_auth_cookies", "token_response"]
 
 
 def token_response(request: HttpRequest, tokens: IssuedTokens, *, transport: str) -> Response:

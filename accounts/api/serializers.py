@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts.models import Scope
+from accounts.roles import Role
+
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
@@ -70,3 +73,116 @@ class RevokedCountSerializer(serializers.Serializer):
 
 class OthersRevokedSerializer(RevokedCountSerializer):
     tokens_revoked = serializers.IntegerField(help_text="API tokens revoked too (#10 item 4).")
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokenListSerializer(serializers.Serializer):
+    results = TokenSerializer(many=True)
+
+
+class CreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scope.values),
+        allow_empty=False,
+        max_length=len(Scope.values),
+    )
+    expires_in_days = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Default and maximum: ARAGORA_API_TOKEN_MAX_DAYS (90).",
+    )
+    never_expires = serializers.BooleanField(
+        default=False, help_text="Only where ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY=1."
+    )
+    password = serializers.CharField(
+        max_length=4096,
+        required=False,
+        trim_whitespace=False,
+        write_only=True,
+        help_text="Users without MFA confirm their password here (step-up, MFA-6).",
+    )
+
+
+class CreatedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField(allow_null=True)
+    token = serializers.CharField(help_text="Shown only in this response.")
+
+
+class CodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+
+
+class VerifySerializer(CodeSerializer):
+    mfa_token = serializers.CharField(max_length=128)
+
+
+class PasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class SetupSerializer(serializers.Serializer):
+    secret = serializers.CharField()
+    otpauth_uri = serializers.CharField()
+    qr_svg = serializers.CharField()
+
+
+class BackupCodesSerializer(serializers.Serializer):
+    backup_codes = serializers.ListField(child=serializers.CharField())
+
+
+class StepUpSerializer(serializers.Serializer):
+    step_up_expires_at = serializers.DateTimeField()
+
+
+class LockoutSerializer(serializers.Serializer):
+    key_type = serializers.ChoiceField(choices=["email", "ip"])
+    key = serializers.CharField()
+    failures = serializers.IntegerField()
+    locked_until = serializers.DateTimeField(allow_null=True)
+
+
+class LockoutListSerializer(serializers.Serializer):
+    results = LockoutSerializer(many=True)
+
+
+class ClearSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254, required=False)
+    ip = serializers.IPAddressField(required=False)
+
+    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
+        if not attrs.get("email") and not attrs.get("ip"):
+            raise serializers.ValidationError("Give an email, an ip, or both.")
+        return attrs
+
+
+class ClearedSerializer(serializers.Serializer):
+    cleared = serializers.IntegerField()
+
+
+class RolesSerializer(serializers.Serializer):
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.values),
+        allow_empty=True,
+        max_length=len(Role.values),
+    )
+
+
+class UserRolesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class RevokedSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField()

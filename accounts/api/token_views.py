@@ -4,65 +4,26 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors
+from accounts.api.helpers import current_session_id, valid_data
 from accounts.api.responses import NO_STORE
-from accounts.api.views import current_session_id, valid_data
+from accounts.api.serializers import (
+    CreatedSerializer,
+    CreateSerializer,
+    TokenListSerializer,
+    TokenSerializer,
+)
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
-from accounts.models import ApiToken, Scope
 from accounts.permissions import FreshMFA
 from accounts.services import api_tokens, auth, mfa
-
-
-class TokenSerializer(serializers.Serializer):
-    id = serializers.CharField(source="public_id")
-    name = serializers.CharField()
-    scopes = serializers.ListField(child=serializers.CharField())
-    created_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField(allow_null=True)
-    last_used_at = serializers.DateTimeField(allow_null=True)
-
-
-class TokenListSerializer(serializers.Serializer):
-    results = TokenSerializer(many=True)
-
-
-class CreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=Scope.values),
-        allow_empty=False,
-        max_length=len(Scope.values),
-    )
-    expires_in_days = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        help_text="Default and maximum: ARAGORA_API_TOKEN_MAX_DAYS (90).",
-    )
-    never_expires = serializers.BooleanField(
-        default=False, help_text="Only where ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY=1."
-    )
-    password = serializers.CharField(
-        max_length=4096,
-        required=False,
-        trim_whitespace=False,
-        write_only=True,
-        help_text="Users without MFA confirm their password here (step-up, MFA-6).",
-    )
-
-
-class CreatedSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    name = serializers.CharField()
-    scopes = serializers.ListField(child=serializers.CharField())
-    expires_at = serializers.DateTimeField(allow_null=True)
-    token = serializers.CharField(help_text="Shown only in this response.")
 
 
 class TokenListView(APIView):
@@ -70,7 +31,7 @@ class TokenListView(APIView):
 
     @extend_schema(responses={200: TokenListSerializer})
     def get(self, request: Request) -> Response:
-        tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+        tokens = selectors.listed_tokens(request.user)
         return Response({"results": TokenSerializer(tokens, many=True).data})
 
     @extend_schema(request=CreateSerializer, responses={201: CreatedSerializer})
@@ -112,7 +73,7 @@ def require_step_up(request: Request, view: APIView, *, password: str | None) ->
     request, under the lockout, unless this session's step-up is fresh. None: go ahead."""
     FreshMFA().has_permission(request, view)  # raises mfa_enrolment_required / mfa_required
     session_id = current_session_id(request)
-    if mfa.has_mfa(request.user) or mfa.step_up_fresh(session_id, request.user):
+    if selectors.has_mfa(request.user) or selectors.step_up_fresh(session_id, request.user):
         return None
     if not password:
         raise ValidationError({"password": ["Confirm your password to create a token."]})
@@ -133,9 +94,7 @@ class TokenDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, token_id: str) -> Response:
-        token = ApiToken.objects.filter(
-            user=request.user, public_id=token_id, revoked_at__isnull=True
-        ).first()
+        token = selectors.listed_token(request.user, token_id)
         if token is None:
             raise NotFound
         api_tokens.revoke_token(token=token, actor=request.user, request=request._request)

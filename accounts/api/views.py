@@ -8,7 +8,7 @@ from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import APIException, NotAuthenticated, NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors
 from accounts.api import serializers as s
+from accounts.api.helpers import InvalidCredentials, current_session_id, valid_data
 from accounts.api.responses import NO_STORE, clear_auth_cookies, token_response
 from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
@@ -24,28 +25,6 @@ from accounts.models import EndReason
 from accounts.permissions import FreshMFA
 from accounts.services import auth, mfa
 from accounts.services.sessions import end_other_sessions, end_session
-
-
-class InvalidCredentials(APIException):
-    status_code = 401
-    default_detail = "Invalid email or password."
-    default_code = "invalid_credentials"
-    error_code = "invalid_credentials"
-
-
-def current_session_id(request: Request) -> str | None:
-    """The session the caller authenticated with: the token's ``sid`` or the browser's.
-
-    None for an API token: it has no session, and a browser cookie sent along with it (the
-    thief's own, freshly stepped up) must not lend it a step-up (MFA-6, #10 item 13)."""
-    from accounts.middleware import SESSION_ID_KEY
-
-    if getattr(request._request, "api_token_id", None) is not None:
-        return None
-    sid = getattr(request._request, "aragora_session_id", None)
-    if sid is None and hasattr(request._request, "session"):
-        sid = request._request.session.get(SESSION_ID_KEY)
-    return str(sid) if sid else None
 
 
 class RegisterView(APIView):
@@ -84,7 +63,7 @@ class LoginView(APIView):
             return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
         if user is None:
             raise InvalidCredentials
-        if mfa.has_mfa(user):  # MFA-5: the password alone never yields a token
+        if selectors.has_mfa(user):  # MFA-5: the password alone never yields a token
             auth.release_login(request._request)
             token = mfa.begin_challenge(user=user, transport=data["transport"])
             return Response(
@@ -159,7 +138,7 @@ class MeView(APIView):
             "id": user.pk,
             "email": user.email,
             "roles": user.roles,
-            "mfa_enabled": mfa.has_mfa(user),
+            "mfa_enabled": selectors.has_mfa(user),
             "date_joined": user.date_joined,
         }
         return Response(s.MeSerializer(body).data, headers={"Cache-Control": NO_STORE})
@@ -232,10 +211,3 @@ class RevokeOtherSessionsView(APIView):
             user=request.user, keep_session_id=current_session_id(request), request=request._request
         )
         return Response({"revoked": ended.sessions, "tokens_revoked": ended.tokens})
-
-
-def valid_data(serializer_class: type, request: Request) -> dict:  # type: ignore[type-arg]
-    """The request body validated by ``serializer_class`` (400 ``validation_error`` if not)."""
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data  # type: ignore[no-any-return]

@@ -74,6 +74,6 @@ def provisioning_uri(secret: bytes, *, account: str, issuer: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The URI as an inline SVG QR code, made here: no request leaves the server."""
-    import segno
+    import segno  # loaded on the first set-up only: no process pays for it otherwise
 
     return str(segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff"))

@@ -17,6 +17,18 @@ class Scope(models.TextChoices):
     ADMIN = "admin", "Administration"
 
 
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        """The one definition of a usable token (AUTHZ-2): not revoked, not expired; one without
+        expiry only while ``ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY`` allows such tokens (#10 item 4).
+        ``ApiToken.is_usable`` says the same of one loaded row."""
+        now = timezone.now()
+        unexpired = models.Q(expires_at__gt=now)
+        if settings.API_TOKEN_ALLOW_NO_EXPIRY:
+            unexpired |= models.Q(expires_at__isnull=True)
+        return self.filter(revoked_at__isnull=True).filter(unexpired)
+
+
 class ApiToken(models.Model):
     """A token ``arg_<public_id>.<secret>``; only an HMAC-SHA256 of the secret is stored.
 
@@ -34,6 +46,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

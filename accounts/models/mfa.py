@@ -4,11 +4,14 @@ conditional UPDATE."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django_otp.models import Device
 
+from accounts.mfa import backup, totp
 from aragora import crypto
 
 
@@ -36,11 +39,20 @@ class TOTPDevice(Device):
     def secret(self, value: bytes) -> None:
         self.encrypted_secret = crypto.encrypt(value)
 
-    def verify_token(self, token: str) -> bool:
-        """django-otp's entry point; the whole check lives in the MFA service."""
-        from accounts.services.mfa import consume_totp
+    def consume(self, code: str, *, now: float | None = None) -> bool:
+        """Accept a TOTP code once: the step it matches must move ``last_used_step`` forward
+        (one conditional UPDATE decides among parallel uses, MFA-2)."""
+        step = totp.matching_step(self.secret, code, time.time() if now is None else now)
+        if step is None:
+            return False
+        moved = TOTPDevice.objects.filter(pk=self.pk, last_used_step__lt=step).update(
+            last_used_step=step
+        )
+        return moved == 1
 
-        return consume_totp(device=self, code=str(token))
+    def verify_token(self, token: str) -> bool:
+        """django-otp's entry point: the same single-use check as every other code path."""
+        return self.consume(str(token))
 
 
 class BackupCodeDevice(Device):
@@ -52,10 +64,17 @@ class BackupCodeDevice(Device):
             models.UniqueConstraint(fields=["user"], name="accounts_one_backup_set_per_user")
         ]
 
-    def verify_token(self, token: str) -> bool:
-        from accounts.services.mfa import consume_backup_code
+    def consume(self, code: str) -> bool:
+        """Accept a backup code once (one conditional UPDATE decides among parallel uses,
+        MFA-3)."""
+        used = BackupCode.objects.filter(
+            device=self, code_hash=backup.code_hash(code), used_at__isnull=True
+        ).update(used_at=timezone.now())
+        return used == 1
 
-        return consume_backup_code(device=self, code=str(token))
+    def verify_token(self, token: str) -> bool:
+        """django-otp's entry point: the same single-use check as every other code path."""
+        return self.consume(str(token))
 
 
 class BackupCode(models.Model):

@@ -26,6 +26,13 @@ class EndReason(models.TextChoices):
     ADMIN = "admin", "Ended by an administrator"
 
 
+class UserSessionQuerySet(models.QuerySet["UserSession"]):
+    def active(self) -> UserSessionQuerySet:
+        """The one definition of an active session (SESS-1): not ended, not past its absolute
+        timeout. ``UserSession.is_active`` says the same of one loaded row."""
+        return self.filter(ended_at__isnull=True, expires_at__gt=timezone.now())
+
+
 class UserSession(models.Model):
     """One login (browser or API): the unit that tokens belong to and users can end.
 
@@ -49,6 +56,8 @@ class UserSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
 
+    objects = UserSessionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "ended_at", "created_at"])]
@@ -58,6 +67,7 @@ class UserSession(models.Model):
 
     @property
     def is_active(self) -> bool:
+        """This row read as ``UserSession.objects.active()`` would select it."""
         return self.ended_at is None and self.expires_at > timezone.now()
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
 from django.db import models
@@ -92,10 +94,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def password_expired(self) -> bool:
         """PWD-2: past ``ARAGORA_PASSWORD_MAX_AGE_DAYS`` (when set) a change is forced."""
-        from datetime import timedelta
-
-        from django.conf import settings
-
         days = settings.PASSWORD_MAX_AGE_DAYS
         return bool(days) and timezone.now() - self.password_changed_at > timedelta(days=days)
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -140,8 +139,5 @@ def revoke_token(*, token: ApiToken, actor: User, request: HttpRequest | None) -
 def revoke_user_tokens(*, user: User, actor: User, request: HttpRequest | None) -> int:
     """Revoke every usable token of ``user``; return how many (#10 item 4: a password change and
     "end all other sessions" leave no API token behind, SESS-2)."""
-    now = timezone.now()
-    usable = ApiToken.objects.filter(user=user, revoked_at__isnull=True).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
+    usable = ApiToken.objects.usable().filter(user=user)
     return sum(revoke_token(token=token, actor=actor, request=request) for token in usable)

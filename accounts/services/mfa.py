@@ -8,7 +8,6 @@ a burst of parallel guesses verifies at most as many codes as there are failures
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -31,6 +30,7 @@ from accounts.models import (
     User,
     UserSession,
 )
+from accounts.selectors import backup_codes_left, has_mfa
 from accounts.services.sessions import end_sessions
 from aragora.crypto import keyed_hash
 from aragora.http.client_ip import client_ip
@@ -47,36 +47,7 @@ class InvalidChallenge(Exception):
     """The ``mfa_token`` is unknown, expired or used."""
 
 
-# --- State ------------------------------------------------------------------------------------
-
-
-def has_mfa(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
-def needs_enrolment(user: User) -> bool:
-    """Users in ``ARAGORA_MFA_REQUIRED_ROLES`` must enrol before any sensitive operation, and so
-    must every staff user whatever its roles, since staff reach the Django admin (issue #10
-    item 2). The step-up gate (``accounts.services.stepup``) is the one caller that decides."""
-    required = user.is_staff or bool(set(settings.MFA_REQUIRED_ROLES) & set(user.roles))
-    return required and not has_mfa(user)
-
-
-def backup_codes_left(user: User) -> int:
-    return BackupCode.objects.filter(device__user=user, used_at__isnull=True).count()
-
-
-def step_up_fresh(session_id: str | None, user: User | None = None) -> bool:
-    """A code (or password) was confirmed in session ``session_id`` within
-    ``ARAGORA_STEP_UP_MAX_AGE``; with ``user``, only if the session is that user's (MFA-6: one
-    user's fresh step-up never counts for another)."""
-    if not session_id:
-        return False
-    horizon = timezone.now() - timedelta(seconds=settings.STEP_UP_MAX_AGE)
-    fresh = UserSession.objects.filter(pk=session_id, step_up_at__gt=horizon)
-    if user is not None:
-        fresh = fresh.filter(user=user)
-    return fresh.exists()
+# --- Step-up -------------------------------------------------------------------------------
 
 
 def mark_step_up(session_id: str | None) -> datetime:
@@ -182,21 +153,12 @@ def _remove_devices(user: User) -> None:
 
 def consume_totp(*, device: TOTPDevice, code: str, now: float | None = None) -> bool:
     """Accept a TOTP code once: the step it matches must move ``last_used_step`` forward."""
-    step = totp.matching_step(device.secret, code, time.time() if now is None else now)
-    if step is None:
-        return False
-    moved = TOTPDevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(
-        last_used_step=step
-    )
-    return moved == 1
+    return device.consume(code, now=now)
 
 
 def consume_backup_code(*, device: BackupCodeDevice, code: str) -> bool:
     """Accept a backup code once (one conditional UPDATE decides among parallel uses)."""
-    used = BackupCode.objects.filter(
-        device=device, code_hash=backup.code_hash(code), used_at__isnull=True
-    ).update(used_at=timezone.now())
-    return used == 1
+    return device.consume(code)
 
 
 def verify_code(*, user: User, code: str, request: HttpRequest, completes_login: bool) -> str:
@@ -248,10 +210,6 @@ def _match(user: User, code: str) -> str | None:
         codes = BackupCodeDevice.objects.filter(user=user).first()
         return "backup" if codes and consume_backup_code(device=codes, code=code) else None
     return "totp" if consume_totp(device=device, code=code) else None
-
-
-def confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 # --- The two-step login (MFA-5) ---------------------------------------------------------------

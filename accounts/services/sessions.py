@@ -35,7 +35,7 @@ def start_session(
     now = timezone.now()
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
-        active = list(_active(user).order_by("created_at"))
+        active = list(UserSession.objects.active().filter(user=user).order_by("created_at"))
         for old in active[: max(0, len(active) - settings.MAX_SESSIONS + 1)]:
             end_session(session=old, reason=EndReason.LIMIT)
         return UserSession.objects.create(
@@ -48,12 +48,6 @@ def start_session(
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
             django_session_key=django_session_key,
         )
-
-
-def _active(user: User):  # type: ignore[no-untyped-def]
-    return UserSession.objects.filter(
-        user=user, ended_at__isnull=True, expires_at__gt=timezone.now()
-    )
 
 
 def end_session(
@@ -100,7 +94,11 @@ def end_sessions(
     request: HttpRequest | None = None,
 ) -> int:
     """End every active session of ``user`` except ``keep_session_id``; return how many."""
-    sessions = _active(user).exclude(pk=keep_session_id) if keep_session_id else _active(user)
+    sessions = (
+        UserSession.objects.active().filter(user=user).exclude(pk=keep_session_id)
+        if keep_session_id
+        else UserSession.objects.active().filter(user=user)
+    )
     return sum(
         end_session(session=s, reason=reason, actor=actor, request=request) for s in sessions
     )

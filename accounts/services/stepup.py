@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from accounts import selectors
 from accounts.models import User
-from accounts.services import mfa
 
 
 class Gate(StrEnum):
@@ -30,9 +30,9 @@ def check(*, user: User, session_id: str | None) -> Gate:
     Fails closed: without a session id (an API token, a session without its record) a user
     with MFA is never fresh, and neither with a session of another user.
     """
-    if mfa.needs_enrolment(user):
+    if selectors.needs_enrolment(user):
         return Gate.ENROL
-    if mfa.has_mfa(user) and not mfa.step_up_fresh(session_id, user):
+    if selectors.has_mfa(user) and not selectors.step_up_fresh(session_id, user):
         return Gate.STEP_UP
     return Gate.OK
 
@@ -45,4 +45,4 @@ def passed_second_factor(user: User) -> bool:
     is_verified = getattr(user, "is_verified", None)
     if is_verified is not None and is_verified():
         return True
-    return not mfa.has_mfa(user)
+    return not selectors.has_mfa(user)

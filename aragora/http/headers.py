@@ -27,13 +27,21 @@ from aragora.http.errors import plain_error
 
 logger = logging.getLogger(__name__)
 
-POLICY_HEADERS = {
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "X-XSS-Protection": "1; mode=block",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
 NO_STORE = "no-store"
+
+
+def policy_headers() -> dict[str, str]:
+    """The HDR-1 headers, from the settings Django's own middleware reads (``X_FRAME_OPTIONS``,
+    ``SECURE_CONTENT_TYPE_NOSNIFF``, ``SECURE_REFERRER_POLICY``): each value is defined once, in
+    ``aragora/settings.py``; this middleware only makes sure every response carries them."""
+    headers = {
+        "X-Frame-Options": settings.X_FRAME_OPTIONS,
+        "X-XSS-Protection": "1; mode=block",
+        "Referrer-Policy": settings.SECURE_REFERRER_POLICY,
+    }
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers["X-Content-Type-Options"] = "nosniff"
+    return headers
 
 
 class SecurityHeadersMiddleware:
@@ -48,7 +56,7 @@ class SecurityHeadersMiddleware:
         except Exception:  # the last resort: even the error handling failed
             logger.exception("unhandled error escaped the middleware stack")
             response = plain_error(request, 500)
-        for name, value in POLICY_HEADERS.items():
+        for name, value in policy_headers().items():
             response[name] = value
         if HEADER not in response:
             response[HEADER] = build_policy()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -12,38 +12,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.helpers import valid_data
 from accounts.models import Scope
 from accounts.permissions import MethodPerms
 from debates import selectors, services, uploads
+from debates.api.serializers import (
+    AttachmentSerializer,
+    DebateSerializer,
+    HideSerializer,
+    SourceInputSerializer,
+    SourceSerializer,
+    UploadSerializer,
+)
 from debates.fetch import FetchRefused
-from debates.models import Attachment, Debate, Source
-
-
-class DebateSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Debate
-        fields = ["id", "title", "body", "created_at"]
-        read_only_fields = ["id", "created_at"]
-
-
-class AttachmentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Attachment
-        fields = ["id", "filename", "size", "content_type"]
-
-
-class SourceSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Source
-        fields = ["id", "url", "title", "fetched_at"]
-
-
-class SourceInputSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=2000)
-
-
-class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
 
 
 class DebateListView(generics.ListCreateAPIView):
@@ -95,8 +76,8 @@ class AttachmentUploadView(APIView):
         request={"multipart/form-data": UploadSerializer}, responses={201: AttachmentSerializer}
     )
     def post(self, request: Request, debate_id: int) -> Response:
-        debate = selectors.visible_debate(request.user, debate_id)
-        if debate is None or debate.owner_id != request.user.pk:
+        debate = selectors.owned_debate(request.user, debate_id)
+        if debate is None:
             raise NotFound
         upload = request.FILES.get("file")
         if upload is None:
@@ -139,20 +120,15 @@ class SourceCreateView(APIView):
 
     @extend_schema(request=SourceInputSerializer, responses={201: SourceSerializer})
     def post(self, request: Request, debate_id: int) -> Response:
-        debate = selectors.visible_debate(request.user, debate_id)
-        if debate is None or debate.owner_id != request.user.pk:
+        debate = selectors.owned_debate(request.user, debate_id)
+        if debate is None:
             raise NotFound
-        serializer = SourceInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        url = valid_data(SourceInputSerializer, request)["url"]
         try:
-            source = services.add_source(debate=debate, url=serializer.validated_data["url"])
+            source = services.add_source(debate=debate, url=url)
         except FetchRefused as exc:
             raise ValidationError({"url": [str(exc)]}) from None
         return Response(SourceSerializer(source).data, status=status.HTTP_201_CREATED)
-
-
-class HideSerializer(serializers.Serializer):
-    hidden = serializers.BooleanField()
 
 
 class DebateHideView(APIView):
@@ -167,11 +143,9 @@ class DebateHideView(APIView):
         debate = selectors.visible_debate(request.user, debate_id)
         if debate is None:
             raise NotFound
-        serializer = HideSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         services.set_hidden(
             debate=debate,
-            hidden=serializer.validated_data["hidden"],
+            hidden=valid_data(HideSerializer, request)["hidden"],
             moderator=request.user,
             request=request._request,
         )

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from accounts import selectors
 from accounts.lockout import service as lockout
 from accounts.mfa import backup, totp
 from accounts.models import BackupCode, MFAChallenge, TOTPDevice, UserSession
@@ -86,7 +87,7 @@ def test_wrong_confirmation_code_keeps_mfa_off(user):
     api.post("/api/v1/mfa/totp/setup")
     response = api.post("/api/v1/mfa/totp/confirm", {"code": "000000"})
     assert response.status_code == 400 and error_code(response) == "validation_error"
-    assert not mfa.has_mfa(user)
+    assert not selectors.has_mfa(user)
 
 
 def test_secrets_and_codes_are_not_stored_in_clear(user):
@@ -196,7 +197,7 @@ def test_backup_code_works_once_and_completes_the_login(user):
             "/api/v1/auth/mfa/verify", {"mfa_token": first["mfa_token"], "code": codes[0].lower()}
         )
         assert response.status_code == expected
-    assert mfa.backup_codes_left(user) == 9
+    assert selectors.backup_codes_left(user) == 9
     assert AuditEvent.objects.filter(event_type="accounts.mfa.backup_code.used").count() == 1
 
 
@@ -277,9 +278,9 @@ def test_disable_needs_step_up_and_the_password(user):
     api = Api()
     mfa_login(api, user, secret)
     wrong = api.post("/api/v1/mfa/disable", {"password": "nope"})
-    assert wrong.status_code == 400 and mfa.has_mfa(user)
+    assert wrong.status_code == 400 and selectors.has_mfa(user)
     assert api.post("/api/v1/mfa/disable", {"password": PASSWORD}).status_code == 204
-    assert not mfa.has_mfa(user)
+    assert not selectors.has_mfa(user)
     assert Api().login(user.email).get("access")  # the password alone works again
 
 
@@ -333,10 +334,10 @@ def test_admin_action_resets_only_after_step_up():
     post = {"action": "reset_mfa", "_selected_action": [target.pk]}
     refused = client.post("/admin/accounts/user/", post)
     assert refused["Location"].startswith("/accounts/mfa/verify/?next=")
-    assert mfa.has_mfa(target)  # no fresh step-up yet
+    assert selectors.has_mfa(target)  # no fresh step-up yet
     UserSession.objects.filter(user=admin).update(step_up_at=timezone.now())
     client.post("/admin/accounts/user/", post)
-    assert not mfa.has_mfa(target)
+    assert not selectors.has_mfa(target)
 
 
 def test_password_change_page_asks_for_a_fresh_code(user):

@@ -8,10 +8,10 @@ import time
 import pytest
 from django.test import Client
 
+from accounts import selectors
 from accounts.lockout import service as lockout
 from accounts.mfa import totp
 from accounts.models import TOTPDevice
-from accounts.services import mfa
 from audit.models import AuditEvent
 from tests.factories import PASSWORD
 from tests.helpers import Api, error_code
@@ -60,7 +60,7 @@ def test_wrong_confirmation_codes_count_toward_the_lockout_and_lock_it(user):
 
     assert locked.status_code == 429 and error_code(locked) == "locked_out"
     assert int(locked["Retry-After"]) > 0
-    assert not mfa.has_mfa(user)  # refused before the (right) code was checked
+    assert not selectors.has_mfa(user)  # refused before the (right) code was checked
     login = Api(REMOTE_ADDR=IP).post(
         "/api/v1/auth/login", {"email": user.email, "password": PASSWORD}
     )
@@ -74,7 +74,7 @@ def test_a_right_confirmation_does_not_wipe_the_failures_it_follows(user):
     right, wrong = codes_for(user)
     api.post("/api/v1/mfa/totp/confirm", {"code": wrong})
     assert api.post("/api/v1/mfa/totp/confirm", {"code": right}).status_code == 200
-    assert mfa.has_mfa(user)
+    assert selectors.has_mfa(user)
     assert failures("email", user.email) == 1  # only a completed login resets it (LOCK-1)
 
 
@@ -101,7 +101,7 @@ def test_the_set_up_page_counts_wrong_codes_and_locks(user):
     assert failures("email", user.email) == 5 and setup_failures() == 5
     locked = client.post("/accounts/mfa/", {"action": "confirm", "code": right})
     assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
-    assert not mfa.has_mfa(user)
+    assert not selectors.has_mfa(user)
 
 
 def test_the_set_up_page_is_rate_limited_per_ip(user, settings):

@@ -77,3 +77,14 @@ def test_admin_page_for_a_staff_user_has_headers(client, django_user_model):
     response = verified_admin_client(admin).get("/admin/")
     assert response.status_code == 200
     assert_policy_headers(response)
+
+
+@pytest.mark.django_db
+def test_each_policy_header_value_is_defined_once_in_the_settings(client, settings):
+    """HDR-1, issue #11: the middleware sends the values the settings define (the same ones
+    Django's own middleware reads), so changing one setting changes every response."""
+    settings.SECURE_REFERRER_POLICY = "no-referrer"
+    settings.X_FRAME_OPTIONS = "SAMEORIGIN"
+    response = client.get("/healthz")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"

@@ -122,3 +122,9 @@ def test_canary_sent_to_every_endpoint_never_reaches_the_logs(captured_logs):
     assert "Internal Server Error" in output  # the capture does see the logs
     assert CANARY not in output
     assert "hunter2-canary" not in output
+
+
+def test_logging_is_configured_by_djangos_own_dict_config(settings):
+    """PWD-4, issue #11: no wrapper of Django's default; the redacting filter is in LOGGING."""
+    assert settings.LOGGING_CONFIG == "logging.config.dictConfig"
+    assert settings.LOGGING["handlers"]["console"]["filters"] == ["redact"]
