@@ -74,7 +74,7 @@ def check_signing_key_length(app_configs: Any = None, **kwargs: Any) -> Messages
     return []
 
 
-# aragora.E006 to aragora.E010: values the code relies on being in range.
+# aragora.E006 to aragora.E012: values the code relies on being in range.
 _RANGES: list[tuple[str, Callable[[], bool], str]] = [
     (
         "aragora.E006",
@@ -100,6 +100,16 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         "aragora.E010",
         lambda: settings.API_TOKEN_MAX_DAYS >= 1,
         "ARAGORA_API_TOKEN_MAX_DAYS must be at least 1.",
+    ),
+    (
+        "aragora.E011",
+        lambda: 1 <= settings.IPV6_PREFIX <= 128,
+        "ARAGORA_IPV6_PREFIX must be between 1 and 128.",
+    ),
+    (
+        "aragora.E012",
+        lambda: settings.AUDIT_AGGREGATE_MAX_ROWS >= 1,
+        "ARAGORA_AUDIT_AGGREGATE_MAX_ROWS must be at least 1.",
     ),
 ]
 

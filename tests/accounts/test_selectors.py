@@ -61,16 +61,24 @@ def test_listed_tokens_are_the_owners_unrevoked_ones(user):
 
 
 @pytest.mark.django_db
-def test_usable_tokens_have_one_definition(user):
-    """AUTHZ-2: the queryset method and the row property agree (revoked, expired, live)."""
+@pytest.mark.parametrize("allow_no_expiry", [False, True])
+def test_usable_tokens_have_one_definition(user, settings, allow_no_expiry):
+    """AUTHZ-2: the queryset method and the row property agree (revoked, expired, live, and
+    a token without expiry only while ``ARAGORA_API_TOKEN_ALLOW_NO_EXPIRY`` allows it)."""
+    settings.API_TOKEN_ALLOW_NO_EXPIRY = allow_no_expiry
     now = timezone.now()
     live = _token(user, "live", expires_at=now + timedelta(days=1))
     forever = _token(user, "forever")
     revoked = _token(user, "gone", revoked_at=now)
     expired = _token(user, "old", expires_at=now - timedelta(seconds=1))
 
-    assert set(ApiToken.objects.usable()) == {live, forever}
-    assert [t.is_usable for t in (live, forever, revoked, expired)] == [True, True, False, False]
+    assert set(ApiToken.objects.usable()) == ({live, forever} if allow_no_expiry else {live})
+    assert [t.is_usable for t in (live, forever, revoked, expired)] == [
+        True,
+        allow_no_expiry,
+        False,
+        False,
+    ]
 
 
 @pytest.mark.parametrize(

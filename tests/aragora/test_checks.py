@@ -37,6 +37,9 @@ def test_the_test_configuration_passes_every_check(settings):
         ({"REFRESH_REUSE_GRACE": 61}, "aragora.E008"),
         ({"SESSION_IDLE_TIMEOUT": 30}, "aragora.E009"),
         ({"API_TOKEN_MAX_DAYS": 0}, "aragora.E010"),
+        ({"IPV6_PREFIX": 129}, "aragora.E011"),
+        ({"IPV6_PREFIX": 0}, "aragora.E011"),
+        ({"AUDIT_AGGREGATE_MAX_ROWS": 0}, "aragora.E012"),
     ],
 )
 def test_each_unsafe_value_is_reported_with_its_id(settings, overrides, check_id):
@@ -61,6 +64,7 @@ def _start(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     [
         ({"ARAGORA_TOKEN_PEPPER": ""}, "aragora.E004"),
         ({"ARAGORA_API_TOKEN_MAX_DAYS": "0"}, "aragora.E010"),
+        ({"ARAGORA_IPV6_PREFIX": "200"}, "aragora.E011"),
     ],
 )
 def test_a_process_that_runs_no_checks_still_refuses_to_start(env, check_id):
