@@ -39,8 +39,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.view_lockoutstate",
         "accounts.delete_lockoutstate",
         "audit.view_auditevent",
-        "aragora.view_clientblock",
-        "aragora.delete_clientblock",
+        "abuse.view_clientblock",
+        "abuse.delete_clientblock",
     },
 }
 

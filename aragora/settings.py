@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "aragora",
     "accounts",
     "audit",
+    "abuse",
     "privacy",
     "debates",
 ]
@@ -127,7 +128,7 @@ MIDDLEWARE = [
     "aragora.http.errors.ApiErrorMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Blocked IPs (RATE-4) are refused here: after the headers, before any real work.
-    "aragora.abuse.BlockedIPMiddleware",
+    "abuse.middleware.BlockedIPMiddleware",
     # Before anything reads the body: refuse oversized requests from their headers.
     "aragora.http.limits.RequestLimitsMiddleware",
     # Its process_view runs before CSRF, axes and DRF's checks: an unserved method is 405 first.
