@@ -16,8 +16,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts.lockout.tiers import parse_tiers
 from aragora import devsecrets
+from aragora.tiers import parse_tiers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
