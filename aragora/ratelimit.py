@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import wraps
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -196,7 +197,6 @@ class RatePolicyThrottle(BaseThrottle):
 def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):  # type: ignore[no-untyped-def]
     """Decorator applying a named policy to a Django (page) view for the given methods, through
     the same gate as the API (``enforce``): a blocked user is refused by pages and API alike."""
-    from functools import wraps
 
     def decorator(view):  # type: ignore[no-untyped-def]
         @wraps(view)
@@ -206,6 +206,8 @@ def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):  # type: igno
                 and settings.RATELIMIT_ENABLE
                 and enforce(request, policy).limited
             ):
+                # Imported here to break a real cycle: aragora.http.errors imports DRF's views,
+                # whose import loads the authentication classes, which import this module.
                 from aragora.http.errors import error_response
 
                 return error_response(request, 429)  # Retry-After from the recorded usage
