@@ -43,7 +43,8 @@ beat: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r aragora accounts audit privacy
+	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r aragora accounts audit abuse privacy
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/audit_deps.py requirements/base.txt requirements/dev.txt
 
@@ -64,4 +65,4 @@ lock: $(VENV)/.installed
 	cd requirements && ../$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o dev.txt dev.in
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache

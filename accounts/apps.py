@@ -7,8 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        # Imported here, not at the top: these modules import models, which the app registry
+        # only allows once every app is loaded (no cycle to dodge).
         from accounts import schema, signals  # noqa: F401  (adapters and schema extensions)
-        from accounts.roles import sync_role_permissions  # needs the app registry (ready)
+        from accounts.services.roles import sync_role_permissions
 
         # Permissions exist only after every app migrated, so the role grants follow them.
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_roles")

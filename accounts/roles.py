@@ -1,14 +1,14 @@
 """Roles (AUTHZ-1): four groups, each a set of Django permissions.
 
 The groups are created by a data migration; their permissions are (re)applied after every
-``migrate`` because permissions only exist once all apps have migrated.
+``migrate`` because permissions only exist once all apps have migrated
+(``accounts.services.roles.sync_role_permissions``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import models
 
@@ -39,8 +39,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.view_lockoutstate",
         "accounts.delete_lockoutstate",
         "audit.view_auditevent",
-        "aragora.view_clientblock",
-        "aragora.delete_clientblock",
+        "abuse.view_clientblock",
+        "abuse.delete_clientblock",
     },
 }
 
@@ -63,26 +63,3 @@ def staff_flags(roles: Iterable[str]) -> StaffFlags:
     """
     admin = Role.ADMIN in set(roles)
     return StaffFlags(is_staff=admin, is_superuser=admin)
-
-
-def sync_role_permissions(sender: Any = None, **kwargs: Any) -> None:
-    """Make each role group hold exactly the permissions ``ROLE_PERMISSIONS`` names; then
-    realign every user's staff flags with their roles (repairs rows from before the rule)."""
-    # accounts.models imports this module (User's roles), so the auth models are imported
-    # only once the app registry is ready, when post_migrate calls this.
-    from django.contrib.auth.models import Group, Permission
-
-    for role, names in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        wanted = [tuple(name.split(".", 1)) for name in names]
-        permissions = [
-            perm
-            for perm in Permission.objects.select_related("content_type")
-            if (perm.content_type.app_label, perm.codename) in wanted
-        ]
-        group.permissions.set(permissions)
-    if sender is None or getattr(sender, "label", None) == "accounts":
-        # The service imports this module (the role names): a module-level import would cycle.
-        from accounts.services.roles import realign_all_staff_flags
-
-        realign_all_staff_flags()

@@ -3,7 +3,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from aragora.api_admin import BlockClearView, BlockListView
 from aragora.permissions import PublicDocsOrAdmin
 from aragora.views import ApiRootView
 
@@ -11,8 +10,7 @@ urlpatterns = [
     path("v1/", ApiRootView.as_view(), name="api-root"),
     path("v1/", include("accounts.api.urls")),
     path("v1/", include("debates.api.urls")),
-    path("v1/admin/blocks", BlockListView.as_view(), name="admin-blocks"),
-    path("v1/admin/blocks/clear", BlockClearView.as_view(), name="admin-blocks-clear"),
+    path("v1/", include("abuse.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[PublicDocsOrAdmin]),

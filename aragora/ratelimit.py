@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import wraps
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -30,7 +31,7 @@ from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
-from aragora import abuse
+from aragora.hooks import abuse_guard
 from aragora.http.client_ip import client_key
 
 if TYPE_CHECKING:
@@ -105,21 +106,22 @@ def enforce(request: HttpRequest, policy: str, *, key: str | None = None) -> Usa
     else count the request against ``policy`` and strike toward a block when over the limit.
 
     Records the usage on the request (``RateLimitHeadersMiddleware`` turns it into headers)
-    and audits a refusal (sampled, ``abuse.note_refusal``). The caller refuses with 429 when
-    ``usage.limited``.
+    and audits a refusal (sampled, by the abuse app's guard, ``aragora.hooks``). The caller
+    refuses with 429 when ``usage.limited``.
     """
     key = key or policy_key(request, policy)
-    blocked = abuse.blocked_seconds(*block_keys(request, key))
+    guard = abuse_guard()  # the abuse app's blocks and escalation (fail closed when absent)
+    blocked = guard.blocked_seconds(*block_keys(request, key))
     if blocked:
         usage = Usage(policy, 0, 0, int(time.time()) + blocked, blocked=True)
     else:
         usage = hit(request, policy, key=key)
         if usage.limited:
-            abuse.strike(request, key)
+            guard.strike(request, key)
     request.ratelimit_usage = usage  # type: ignore[attr-defined]
     if usage.limited:
         reason = "blocked" if usage.blocked else "limit"
-        abuse.note_refusal(request, key=key, policy=policy, reason=reason)
+        guard.note_refusal(request, key=key, policy=policy, reason=reason)
     return usage
 
 
@@ -195,7 +197,6 @@ class RatePolicyThrottle(BaseThrottle):
 def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):  # type: ignore[no-untyped-def]
     """Decorator applying a named policy to a Django (page) view for the given methods, through
     the same gate as the API (``enforce``): a blocked user is refused by pages and API alike."""
-    from functools import wraps
 
     def decorator(view):  # type: ignore[no-untyped-def]
         @wraps(view)
@@ -205,6 +206,8 @@ def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):  # type: igno
                 and settings.RATELIMIT_ENABLE
                 and enforce(request, policy).limited
             ):
+                # Imported here to break a real cycle: aragora.http.errors imports DRF's views,
+                # whose import loads the authentication classes, which import this module.
                 from aragora.http.errors import error_response
 
                 return error_response(request, 429)  # Retry-After from the recorded usage

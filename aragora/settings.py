@@ -17,8 +17,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
-from accounts.lockout.tiers import parse_tiers
 from aragora import devsecrets
+from aragora.tiers import parse_tiers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "aragora",
     "accounts",
     "audit",
+    "abuse",
     "privacy",
     "debates",
 ]
@@ -122,7 +123,7 @@ MIDDLEWARE = [
     "aragora.http.errors.ApiErrorMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Blocked IPs (RATE-4) are refused here: after the headers, before any real work.
-    "aragora.abuse.BlockedIPMiddleware",
+    "abuse.middleware.BlockedIPMiddleware",
     # Before anything reads the body: refuse oversized requests from their headers.
     "aragora.http.limits.RequestLimitsMiddleware",
     # Its process_view runs before CSRF, axes and DRF's checks: an unserved method is 405 first.

@@ -1,6 +1,6 @@
 """One rule for every helper that mirrors durable state in the shared cache (#10 item 9).
 
-Blocks (``aragora.abuse``) and revocations (``accounts.revocation``) are written to the
+Blocks (``abuse.services``) and revocations (``accounts.revocation``) are written to the
 database first, then mirrored in Redis, and readers trust Redis while its loaded-sentinel is
 there. A mirror write that fails leaves Redis trusted but incomplete: every reader would fail
 open until the entry expired. So the writer marks that cache untrusted *in the database*

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
 
+from aragora.hooks import plug_rejection_sink
+
 
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit trail"
+
+    def ready(self) -> None:
+        # Imported here, not at the top: audit.rejections imports the models, which the app
+        # registry only allows once every app is loaded.
+        from audit.rejections import record_rejection
+
+        plug_rejection_sink(record_rejection)  # AUDIT-1: the HTTP layer's refusals

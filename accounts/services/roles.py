@@ -9,8 +9,9 @@ sessions, so a demoted admin keeps no admin page or API access from an old login
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -18,7 +19,7 @@ from django.http import HttpRequest
 
 import audit
 from accounts.models import EndReason, User
-from accounts.roles import Role, StaffFlags, staff_flags
+from accounts.roles import ROLE_PERMISSIONS, Role, StaffFlags, staff_flags
 from accounts.services.sessions import end_sessions
 from audit.events import EventType
 
@@ -160,3 +161,19 @@ def record_group_change(
         audit.record(
             EventType.GROUP_CHANGED, actor=actor, request=request, before=before, after=after
         )
+
+
+def sync_role_permissions(sender: Any = None, **kwargs: Any) -> None:
+    """Make each role group hold exactly the permissions ``ROLE_PERMISSIONS`` names; then
+    realign every user's staff flags with their roles (repairs rows from before the rule)."""
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [tuple(name.split(".", 1)) for name in names]
+        permissions = [
+            perm
+            for perm in Permission.objects.select_related("content_type")
+            if (perm.content_type.app_label, perm.codename) in wanted
+        ]
+        group.permissions.set(permissions)
+    if sender is None or getattr(sender, "label", None) == "accounts":
+        realign_all_staff_flags()

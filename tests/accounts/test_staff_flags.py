@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from accounts.models import User
-from accounts.roles import Role, sync_role_permissions
+from accounts.roles import Role
+from accounts.services.roles import sync_role_permissions
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import Api, enrol_mfa, mfa_login, verified_admin_client

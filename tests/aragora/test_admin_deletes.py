@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from abuse import services as abuse
+from abuse.models import ClientBlock
 from accounts.lockout import service as lockout
 from accounts.models import LockoutState, User
-from aragora import abuse
-from aragora.models import ClientBlock
 from audit.models import AuditEvent
 from tests.factories import PASSWORD
 from tests.helpers import Api, verified_admin_client
@@ -41,11 +41,11 @@ def unblocked_events() -> int:
 
 
 def test_the_block_delete_page_is_refused_and_changes_nothing(admin_client, blocked):
-    url = f"/admin/aragora/clientblock/{blocked.pk}/delete/"
+    url = f"/admin/abuse/clientblock/{blocked.pk}/delete/"
     assert admin_client.get(url).status_code == 403
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
     bulk = {"action": "delete_selected", "_selected_action": [blocked.pk]}
-    admin_client.post("/admin/aragora/clientblock/", bulk)
+    admin_client.post("/admin/abuse/clientblock/", bulk)
     assert ClientBlock.objects.filter(pk=blocked.pk).exists()
     assert abuse.blocked_seconds(KEY) > 0
     assert Client(REMOTE_ADDR=BLOCKED_IP).get("/api/v1/").status_code == 429
@@ -53,10 +53,10 @@ def test_the_block_delete_page_is_refused_and_changes_nothing(admin_client, bloc
 
 
 def test_the_clear_action_lifts_the_row_and_the_cached_block_and_is_audited(admin_client, blocked):
-    page = admin_client.get("/admin/aragora/clientblock/")
+    page = admin_client.get("/admin/abuse/clientblock/")
     assert b"clear_blocks" in page.content and b"delete_selected" not in page.content
     action = {"action": "clear_blocks", "_selected_action": [blocked.pk]}
-    assert admin_client.post("/admin/aragora/clientblock/", action).status_code == 302
+    assert admin_client.post("/admin/abuse/clientblock/", action).status_code == 302
     assert not ClientBlock.objects.filter(key=KEY).exists()
     assert abuse.blocked_seconds(KEY) == 0
     assert Client(REMOTE_ADDR=BLOCKED_IP).get("/api/v1/").status_code == 200

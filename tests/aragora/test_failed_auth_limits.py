@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from abuse.models import ClientBlock
 from accounts.tokens import issue_access_token
-from aragora.models import ClientBlock
 from tests.helpers import Api, error_code
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from abuse import services as abuse
 from accounts.lockout import service as lockout
-from aragora import abuse
 from tests.helpers import Api, error_code
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_lockout_clears_by_any_address_of_the_64():
 
 
 def test_admins_may_clear_a_block_by_the_key_it_is_listed_under():
-    from aragora.api_admin import ClearBlockSerializer
+    from abuse.api import ClearBlockSerializer
 
     for key in ("ip:2001:db8:5:6::/64", "ip:2001:db8:5:6::1", "ip:198.51.100.7", "user:3"):
         assert ClearBlockSerializer(data={"key": key}).is_valid(), key

@@ -8,8 +8,8 @@ from collections import defaultdict
 import pytest
 from django.test import Client, RequestFactory
 
-from aragora import abuse
-from aragora.models import ClientBlock
+from abuse import services as abuse
+from abuse.models import ClientBlock
 from audit.models import AuditEvent
 from debates.models import Debate
 from tests.factories import PASSWORD

@@ -16,11 +16,13 @@ import requests
 from django.core.cache import caches
 from django.utils import timezone
 
+from abuse import services as abuse
+from abuse.models import ClientBlock
 from accounts import revocation
 from accounts.models import EndReason, UserSession
 from accounts.services.sessions import end_sessions
-from aragora import abuse, shared_state
-from aragora.models import CacheMark, ClientBlock
+from aragora import shared_state
+from aragora.models import CacheMark
 from tests.factories import PASSWORD, UserFactory
 from tests.live import gunicorn
 

@@ -76,7 +76,7 @@ def test_every_api_view_declares_its_permissions():
             "permission_classes" in vars(cls)
             for cls in view.__mro__
             if cls.__module__.startswith(
-                ("accounts", "aragora", "debates", "privacy", "audit", "drf_spectacular")
+                ("abuse", "accounts", "aragora", "debates", "privacy", "audit", "drf_spectacular")
             )
         )
         assert declared, f"{route} relies on the default permission"

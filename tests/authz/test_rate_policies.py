@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import caches
 from django.utils import timezone
 
-from aragora import abuse
-from aragora.models import ClientBlock
+from abuse import services as abuse
+from abuse.models import ClientBlock
 from audit.models import AuditEvent
 from tests.factories import UserFactory
 from tests.helpers import Api, enrol_mfa, error_code, mfa_login

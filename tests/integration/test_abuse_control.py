@@ -41,7 +41,7 @@ def test_token_policy_counts_down_exactly_across_two_processes():
 
 
 def test_a_block_survives_a_restart_and_clearing_restores_access():
-    from aragora import abuse
+    from abuse import services as abuse
 
     env = {
         "ARAGORA_RATE_LIMIT_DEFAULT": "2/h",

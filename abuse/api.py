@@ -9,9 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from abuse import services as abuse
 from accounts.models import Scope
 from accounts.permissions import FreshMFA, IsAdminRole
-from aragora import abuse
 
 
 class BlockSerializer(serializers.Serializer):

@@ -1,9 +1,13 @@
+"""The Django admin for blocked clients (RATE-4)."""
+
+from __future__ import annotations
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from aragora import abuse
-from aragora.models import ClientBlock
+from abuse import services as abuse
+from abuse.models import ClientBlock
 
 
 @admin.register(ClientBlock)
@@ -31,7 +35,7 @@ class ClientBlockAdmin(admin.ModelAdmin):
         return False  # the delete page and bulk delete bypass the audit and the cache
 
     def has_clear_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("aragora.delete_clientblock"))
+        return bool(request.user.has_perm("abuse.delete_clientblock"))
 
     @admin.action(description="Clear the selected blocks", permissions=["clear"])
     def clear_blocks(self, request: HttpRequest, queryset: QuerySet[ClientBlock]) -> None:

@@ -5,8 +5,10 @@ it. ``ESCALATION_STRIKES`` strikes within ``ESCALATION_WINDOW`` seconds block th
 ``BLOCK_BASE_SECONDS``, doubled for every earlier block in the last day (capped at a day).
 Separately, an IP collecting ``SEVERE_ABUSE_STRIKES`` strikes within an hour is put on the
 blocklist for a day. Blocks are refused before any expensive work (IP blocks in middleware,
-before authentication; token and user blocks before the view), are stored in the database and
-mirrored in the cache, survive restarts, and are listed and cleared by admins (audited).
+``abuse.middleware``, before authentication; token and user blocks by the rate gate,
+``aragora.ratelimit.enforce``, which this app plugs into from ``abuse.apps``), are stored in
+the database and mirrored in the cache, survive restarts, and are listed and cleared by admins
+(audited).
 
 IP keys are ``ip:`` plus ``client_ip.ip_key``: an IPv6 client is one key per /64.
 
@@ -20,17 +22,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 
+from abuse.models import ClientBlock
 from aragora import shared_state
 from aragora.http.client_ip import client_key, ip_key
-from aragora.models import ClientBlock
+from audit.events import EventType
+from audit.services import record, record_aggregated
 
 logger = logging.getLogger(__name__)
 DAY = 86400
@@ -107,9 +110,6 @@ def block(
         key=key, defaults={"reason": reason, "level": level, "expires_at": expires}
     )
     _mirror(key, expires.timestamp(), seconds)
-    from audit import record
-    from audit.events import EventType
-
     record(
         EventType.CLIENT_BLOCKED,
         actor=actor,
@@ -183,9 +183,6 @@ def clear(*, key: str, actor=None, request: HttpRequest | None = None) -> int:  
     ):
         # A failed delete leaves the cached block until it expires: strict, never open.
         _forget(name)
-    from audit import record
-    from audit.events import EventType
-
     record(EventType.CLIENT_UNBLOCKED, actor=actor, request=request, key=key)
     return deleted
 
@@ -202,9 +199,6 @@ def note_refusal(request: HttpRequest, *, key: str, policy: str, reason: str) ->
     and records the 1st, 10th, 100th...; each event carries the count so far and the minute, so
     N refusals make at most log10(N) + 1 events per key, and a many-address flood is capped too.
     """
-    from audit.events import EventType
-    from audit.services import record_aggregated
-
     user = getattr(request, "user", None)
     record_aggregated(
         EventType.RATE_LIMITED,
@@ -216,26 +210,3 @@ def note_refusal(request: HttpRequest, *, key: str, policy: str, reason: str) ->
         reason=reason,
         minute=int(time.time()) // 60 * 60,
     )
-
-
-class BlockedIPMiddleware:
-    """Refuse a blocked IP (an IPv6 one by its /64) before authentication or any other work."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        key = ip_block_key(request)
-        seconds = blocked_seconds(key)
-        if seconds:
-            note_refusal(request, key=key, policy="blocklist", reason="blocked")
-            return blocked_response(request, seconds)
-        return self.get_response(request)
-
-
-def blocked_response(request: HttpRequest, seconds: int) -> HttpResponse:
-    from aragora.http.errors import error_response
-
-    response = error_response(request, 429)
-    response["Retry-After"] = str(seconds)
-    return response
