@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from accounts.api.helpers import MFAEnrolmentRequired, MFARequired, current_session_id
+from accounts.api_helpers import MFAEnrolmentRequired, MFARequired, current_session_id
 from accounts.roles import Role
 from accounts.services import stepup
 

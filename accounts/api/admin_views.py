@@ -11,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.helpers import valid_data
 from accounts.api.responses import NO_STORE
 from accounts.api.serializers import (
     ClearedSerializer,
@@ -22,6 +21,7 @@ from accounts.api.serializers import (
     RolesSerializer,
     UserRolesSerializer,
 )
+from accounts.api_helpers import valid_data
 from accounts.lockout import service as lockout
 from accounts.models import EndReason, Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
-from accounts.api.helpers import InvalidCodeError, current_session_id, valid_data
 from accounts.api.responses import NO_STORE, token_response
 from accounts.api.serializers import (
     BackupCodesSerializer,
@@ -23,6 +22,7 @@ from accounts.api.serializers import (
     StepUpSerializer,
     VerifySerializer,
 )
+from accounts.api_helpers import InvalidCodeError, current_session_id, valid_data
 from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
-from accounts.api.helpers import current_session_id, valid_data
 from accounts.api.responses import NO_STORE
 from accounts.api.serializers import (
     CreatedSerializer,
@@ -20,6 +19,7 @@ from accounts.api.serializers import (
     TokenListSerializer,
     TokenSerializer,
 )
+from accounts.api_helpers import current_session_id, valid_data
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.permissions import FreshMFA

@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from accounts import selectors
 from accounts.api import serializers as s
-from accounts.api.helpers import InvalidCredentials, current_session_id, valid_data
 from accounts.api.responses import NO_STORE, clear_auth_cookies, token_response
+from accounts.api_helpers import InvalidCredentials, current_session_id, valid_data
 from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut

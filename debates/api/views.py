@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.helpers import valid_data
+from accounts.api_helpers import valid_data
 from accounts.models import Scope
 from accounts.permissions import MethodPerms
 from debates import selectors, services, uploads
