@@ -114,7 +114,7 @@ AREA = [
     "accounts/services/mfa.py",
     "accounts/services/sessions.py",
     "accounts/services/stepup.py",
-    "accounts/api/helpers.py",
+    "accounts/api_helpers.py",
     "accounts/api/views.py",
     "accounts/api/token_views.py",
     "accounts/api/mfa_views.py",
