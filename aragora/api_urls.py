@@ -11,6 +11,7 @@ urlpatterns = [
     path("v1/", ApiRootView.as_view(), name="api-root"),
     path("v1/", include("accounts.api.urls")),
     path("v1/", include("debates.api.urls")),
+    path("v1/", include("audit.api.urls")),
     path("v1/admin/blocks", BlockListView.as_view(), name="admin-blocks"),
     path("v1/admin/blocks/clear", BlockClearView.as_view(), name="admin-blocks-clear"),
     path(
