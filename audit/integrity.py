@@ -9,8 +9,9 @@ Delete this module when both branches are merged and import from ``audit.service
 
 from __future__ import annotations
 
-try:  # the sealing work's real implementation, when it is merged
-    from audit.services import VerifyResult, verify_trail  # type: ignore[attr-defined]
+try:  # the sealing work's real implementation, when it is merged (only the name the view
+    # calls: a differently named result type there must not bring the placeholder back)
+    from audit.services import verify_trail  # type: ignore[attr-defined]
 except ImportError:  # PLACEHOLDER: replaced by the sealing work
     from typing import NamedTuple
 
@@ -28,4 +29,4 @@ except ImportError:  # PLACEHOLDER: replaced by the sealing work
         return VerifyResult(ok=True, checked=AuditEvent.objects.count(), first_bad_id=None)
 
 
-__all__ = ["VerifyResult", "verify_trail"]
+__all__ = ["verify_trail"]
