@@ -427,6 +427,9 @@ FETCH_TIMEOUT = env.float("ARAGORA_FETCH_TIMEOUT", default=5.0)
 # AUDIT-1: refused requests are audited sampled per client and minute; past this many rows of
 # one event type in a minute (a flood from many addresses) only every 10th, 100th... is written.
 AUDIT_AGGREGATE_MAX_ROWS = env.int("ARAGORA_AUDIT_AGGREGATE_MAX_ROWS", default=100)
+# AUDIT-5: who may read the trail through the API (dotted DRF permission classes, all must
+# pass). Wiring, not a tunable: ``audit`` sits below ``accounts`` and cannot import its roles.
+AUDIT_API_PERMISSION_CLASSES = ["accounts.permissions.IsAdminRole"]
 
 # --- Rate limits (RATE-1..3) ------------------------------------------------------------------
 RATE_LIMITS = {

@@ -43,6 +43,9 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "/api/v1/admin/users/999999/sessions/revoke": {"POST": (401, 403, 403, 404)},
     "/api/v1/admin/blocks": {"GET": (401, 403, 403, 200)},
     "/api/v1/admin/blocks/clear": {"POST": (401, 403, 403, 400)},
+    "/api/v1/audit/events": {"GET": (401, 403, 403, 200)},
+    "/api/v1/audit/events/export": {"GET": (401, 403, 403, 200)},
+    "/api/v1/audit/verify": {"GET": (401, 403, 403, 200)},
     # open by design: they authenticate by what they are sent
     "/api/v1/auth/register": {"POST": (400, 400, 400, 400)},
     "/api/v1/auth/login": {"POST": (400, 400, 400, 400)},
