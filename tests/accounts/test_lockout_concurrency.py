@@ -89,29 +89,57 @@ def test_forty_parallel_wrong_guesses_verify_at_most_five_passwords(slow_hashing
     assert failures("ip", IP) == failures("email", user.email) == statuses.count(401)
 
 
-def test_a_waiting_attempt_takes_the_slot_a_success_frees(monkeypatch, user):
-    """LOCK-3: the key's budget is held by 5 attempts in flight; a 6th waits (it is not
-    refused) and signs in as soon as one of them succeeds."""
+@pytest.fixture
+def busy_seen(monkeypatch) -> threading.Event:
+    """Set once an attempt has found its key busy and started to wait."""
     from accounts.lockout import switch
 
-    held = [lockout.reserve(email=user.email, ip=IP) for _ in range(5)]
-    waiting = threading.Event()
+    seen = threading.Event()
     real_reserve = switch.reserve
 
     def watched(*args):  # type: ignore[no-untyped-def]
         verdict, store = real_reserve(*args)
         if verdict.busy:
-            waiting.set()
+            seen.set()
         return verdict, store
 
     monkeypatch.setattr(switch, "reserve", watched)
+    return seen
+
+
+def test_a_waiting_attempt_takes_the_slot_a_success_frees(busy_seen, user):
+    """LOCK-3: the key's budget is held by 5 attempts in flight; a 6th waits (it is not
+    refused) and signs in as soon as one of them succeeds."""
+    held = [lockout.reserve(email=user.email, ip=IP) for _ in range(5)]
     result: list[int] = []
     thread = threading.Thread(target=lambda: result.append(attempt(user.email).status_code))
     thread.start()
-    assert waiting.wait(timeout=30)
+    assert busy_seen.wait(timeout=30)
     lockout.record_success(held[0], complete=False)
     thread.join(timeout=60)
     assert result == [200]
+
+
+def test_the_django_admin_login_path_waits_for_a_slot_too(busy_seen, user):
+    """LOCK-3 through django-axes (our handler's ``is_allowed``, which the Django admin's login
+    form goes through): the attempt waits for the slot like the API's."""
+    from django.test import RequestFactory
+
+    from accounts.lockout.handler import RESERVATION_ATTR, AragoraAxesHandler
+
+    held = [lockout.reserve(email=user.email, ip=IP) for _ in range(5)]
+    request = RequestFactory().post("/admin/login/", REMOTE_ADDR=IP)
+    credentials = {"username": user.email}
+    result: list[bool] = []
+    thread = threading.Thread(
+        target=lambda: result.append(AragoraAxesHandler().is_allowed(request, credentials))
+    )
+    thread.start()
+    assert busy_seen.wait(timeout=30)
+    lockout.record_success(held[0], complete=False)
+    thread.join(timeout=60)
+    assert result == [True]
+    assert getattr(request, RESERVATION_ATTR).keys == lockout.keys_for(email=user.email, ip=IP)
 
 
 def test_a_slot_that_never_frees_ends_in_429_with_retry_after(settings, user):
