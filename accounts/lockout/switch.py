@@ -10,17 +10,16 @@ must never give more guesses than the tier allows (#10 item 10), so in service m
   taking the maximum: failures counted during a blip, or a Redis that came back empty,
   change nothing;
 - when Redis is lost, attempts it had reserved may still be checking passwords, unseen by the
-  database: for ``LOCKOUT_FALLBACK_SETTLE`` seconds the database only refuses (locked) or holds
-  (busy, the caller waits) and reserves nothing, so those attempts land as failures first. A
-  Redis that restarted empty lost its reservations the same way and settles the same way (an
-  epoch marker, see ``redis_store``);
-- the breaker probes Redis every half settle period, and a process that sees Redis come back
-  reserves nothing for a settle period: by then every process that was in fallback has probed
-  and come back too, so database and Redis reservations are never in flight unseen by each
-  other.
-
-The settle period is a bound on how long a password check takes (bcrypt at cost 12 takes a
-quarter of a second; the default is 2 s): an attempt still checking after it could go unseen.
+  database: for ``LOCKOUT_FALLBACK_SETTLE`` seconds (default: the reservation lifetime, 60 s,
+  after which Redis would have forgotten them too) the database only refuses (locked) or holds
+  (busy: the caller waits, then 429) and reserves nothing. A Redis that restarted empty lost its
+  reservations the same way and holds the same way (an epoch marker, see ``redis_store``).
+  Fail closed: sign-ins pause during that time rather than risk unseen guesses;
+- the breaker probes a failed Redis every ``BREAKER_COOLDOWN``; a process that sees Redis come
+  back reserves nothing for two cooldowns, by which time every process that was reserving in
+  the database has probed and come back too. What remains: a process that saw nothing of a
+  long outage that ended without a Redis restart may reserve in Redis during the one cooldown
+  in which another still reserves in the database (that one's reservations it does see).
 """
 
 from __future__ import annotations
@@ -47,7 +46,8 @@ if TYPE_CHECKING:
     from accounts.lockout.redis_store import RedisStore
 
 logger = logging.getLogger(__name__)
-_breaker = CircuitBreaker("lockout-redis")
+BREAKER_COOLDOWN = 1.0  # seconds between probes of a Redis that failed
+_breaker = CircuitBreaker("lockout-redis", cooldown=BREAKER_COOLDOWN)
 _lost = threading.Lock()
 _lost_at: float | None = None  # monotonic start of this run of Redis failures (None: Redis ok)
 _failed_at = 0.0  # monotonic time of the last Redis failure
@@ -56,10 +56,7 @@ _recovered_at = float("-inf")  # monotonic time Redis came back after a run of f
 
 def _redis() -> RedisStore | None:
     """The Redis store when it should decide, else None (embedded mode, or breaker open)."""
-    if not settings.SERVICE_CACHE:
-        return None
-    _breaker.cooldown = settings.LOCKOUT_FALLBACK_SETTLE / 2
-    if not _breaker.allow():
+    if not settings.SERVICE_CACHE or not _breaker.allow():
         return None
     from django_redis import get_redis_connection
 
@@ -78,10 +75,11 @@ def _redis_ok() -> None:
 
 
 def _recovering() -> bool:
-    """Redis came back to this process less than a settle period ago: other processes may
-    still reserve in the database until their next probe, so this one reserves nothing yet."""
+    """Redis came back to this process a moment ago: other processes may still reserve in the
+    database until their next probe (one cooldown), so this one reserves nothing yet."""
+    hold = min(2 * BREAKER_COOLDOWN, settings.LOCKOUT_FALLBACK_SETTLE)
     with _lost:
-        return time.monotonic() - _recovered_at < settings.LOCKOUT_FALLBACK_SETTLE
+        return time.monotonic() - _recovered_at < hold
 
 
 def _redis_failed() -> None:
