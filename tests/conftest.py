@@ -57,21 +57,7 @@ def _clear_caches() -> None:
         caches[alias].clear()
     reset_local_state()
     lockout.reset_local_state()
-    _flushed_redis_is_not_a_restarted_one()
     forget_local_activity()
-
-
-def _flushed_redis_is_not_a_restarted_one() -> None:
-    """The lockout holds new sign-ins after Redis restarts empty (#10 item 10); a Redis flushed
-    between tests looks the same, so mark it known (tests of the restart use their own)."""
-    from django.conf import settings
-
-    if settings.SERVICE_CACHE:
-        from django_redis import get_redis_connection
-
-        from accounts.lockout.redis_store import EPOCH
-
-        get_redis_connection("default").set(EPOCH, "1")
 
 
 @pytest.fixture(autouse=True)
