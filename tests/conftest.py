@@ -49,12 +49,14 @@ def _require_services() -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_caches() -> None:
+    from accounts.lockout import service as lockout
     from accounts.revocation import reset_local_state
     from accounts.services.sessions import forget_local_activity
 
     for alias in ("default", "local"):
         caches[alias].clear()
     reset_local_state()
+    lockout.reset_local_state()
     forget_local_activity()
 
 
