@@ -17,7 +17,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts.lockout.tiers import parse_tiers
-from aragora import devsecrets
+from aragora import devsecrets, rates
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -448,6 +448,7 @@ RATE_LIMITS = {
     "default": env.str("ARAGORA_RATE_LIMIT_DEFAULT", default="100/m"),
     "upload": env.str("ARAGORA_RATE_LIMIT_UPLOAD", default="5/m"),
 }
+rates.validate(RATE_LIMITS)  # a bad rate refuses to start (#11)
 RATELIMIT_ENABLE = env.bool("ARAGORA_RATE_LIMIT_ENABLE", default=True)
 # RATE-4: escalation to blocks, and the severe-abuse blocklist.
 ESCALATION_STRIKES = env.int("ARAGORA_ESCALATION_STRIKES", default=20)
