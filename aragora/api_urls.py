@@ -12,6 +12,7 @@ urlpatterns = [
     path("v1/", include("debates.api.urls")),
     path("v1/", include("abuse.urls")),
     path("v1/", include("audit.api.urls")),
+    path("v1/", include("privacy.api.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[PublicDocsOrAdmin]),

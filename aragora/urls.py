@@ -11,6 +11,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("api/", include("aragora.api_urls")),
+    # Before accounts' own pages: privacy sits above accounts, which never imports it.
+    path("accounts/privacy/", include("privacy.urls")),
     path("accounts/", include("accounts.urls")),
     path("debates/", include("debates.urls")),
     # Before the admin's own login view: the admin signs in through /accounts/login/ (MFA-5).

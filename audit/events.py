@@ -39,6 +39,9 @@ class EventType(StrEnum):
     GROUPS_CHANGED = "accounts.groups.changed"  # groups that are not roles
     STAFF_FLAGS_CHANGED = "accounts.staff_flags.changed"  # is_staff / is_superuser
     GROUP_CHANGED = "accounts.group.changed"  # a group's name or permissions (Django admin)
+    # privacy (PRIV-1, PRIV-2)
+    CONSENT_CHANGED = "privacy.consent.changed"
+    DO_NOT_SELL_CHANGED = "privacy.do_not_sell.changed"
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
     REQUEST_REJECTED = "http.request.rejected"

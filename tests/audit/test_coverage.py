@@ -198,6 +198,16 @@ def moderation(run: Run, moderator: User, password: str) -> None:
     ok(api.post(f"/api/v1/debates/{debate.pk}/hide", {"hidden": True}))
 
 
+def privacy_flows(run: Run, member: User, password: str) -> None:
+    """A consent granted, then withdrawn (PRIV-1); Do Not Sell turned on (PRIV-2)."""
+    api = Api(REMOTE_ADDR="198.51.100.10")
+    pair = api.as_user(member.email, password)
+    run.keep(pair["access"], pair["refresh"])
+    ok(api.put("/api/v1/privacy/consents/product_updates", {"granted": True}))
+    ok(api.put("/api/v1/privacy/consents/product_updates", {"granted": False}))
+    ok(api.put("/api/v1/privacy/do-not-sell", {"enabled": True}))
+
+
 def abuse_flows(run: Run, settings: Any, admin_api: Api) -> None:
     """Rate-limit refusals escalate to a block (RATE-4); the admin clears it; a malformed body
     with a canary inside is rejected (LIMIT-1)."""
@@ -249,6 +259,7 @@ def drive_every_flow(settings: Any) -> Run:
     admin, _ = admin_api(run)
     admin_api_flows(run, admin, member, victim.email)
     moderation(run, member, password)
+    privacy_flows(run, member, password)
     abuse_flows(run, settings, admin)
     django_admin_flows(run, member)
     return run

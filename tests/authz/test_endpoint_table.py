@@ -46,6 +46,10 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "/api/v1/audit/events": {"GET": (401, 403, 403, 200)},
     "/api/v1/audit/events/export": {"GET": (401, 403, 403, 200)},
     "/api/v1/audit/verify": {"GET": (401, 403, 403, 200)},
+    # every signed-in user manages their own privacy choices (PRIV-1, PRIV-2)
+    "/api/v1/privacy/consents": {"GET": (401, 200, 200, 200)},
+    "/api/v1/privacy/consents/product_updates": {"PUT": (401, 400, 400, 400)},
+    "/api/v1/privacy/do-not-sell": {"GET": (401, 200, 200, 200), "PUT": (401, 400, 400, 400)},
     # open by design: they authenticate by what they are sent
     "/api/v1/auth/register": {"POST": (400, 400, 400, 400)},
     "/api/v1/auth/login": {"POST": (400, 400, 400, 400)},

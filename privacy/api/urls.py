@@ -1,0 +1,13 @@
+from django.urls import path
+
+from privacy.api import views
+
+urlpatterns = [
+    path("privacy/consents", views.ConsentListView.as_view(), name="privacy-consents"),
+    path(
+        "privacy/consents/<str:purpose>",
+        views.ConsentDetailView.as_view(),
+        name="privacy-consent",
+    ),
+    path("privacy/do-not-sell", views.DoNotSellView.as_view(), name="privacy-do-not-sell"),
+]

@@ -1,0 +1,45 @@
+"""What privacy itself holds about a user: consents, their history, the do-not-sell flag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from privacy.models import Consent, ConsentHistory, DoNotSell
+
+MODELS = ("privacy.Consent", "privacy.ConsentHistory", "privacy.DoNotSell")
+
+
+def export_privacy(user: AbstractBaseUser) -> dict[str, Any]:
+    consents = Consent.objects.filter(user_id=user.pk).order_by("purpose")
+    history = ConsentHistory.objects.filter(user_id=user.pk).order_by("created_at", "pk")
+    flag = DoNotSell.objects.filter(user_id=user.pk).first()
+    return {
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "granted": c.granted,
+                "version": c.version,
+                "updated_at": c.updated_at.isoformat(),
+            }
+            for c in consents
+        ],
+        "consent_history": [
+            {
+                "purpose": h.purpose,
+                "granted": h.granted,
+                "version": h.version,
+                "created_at": h.created_at.isoformat(),
+                "ip": h.ip,
+            }
+            for h in history
+        ],
+        "do_not_sell": flag.enabled if flag is not None else False,
+    }
+
+
+def erase_privacy(user: AbstractBaseUser) -> None:
+    Consent.objects.filter(user_id=user.pk).delete()
+    ConsentHistory.objects.filter(user_id=user.pk).delete()
+    DoNotSell.objects.filter(user_id=user.pk).delete()
