@@ -78,7 +78,7 @@ def check_credentials(*, request: HttpRequest, email: str, password: str) -> Use
     if user is None:
         lockout.record_failure(reservation, request=request)
         _audit_failure(request, email, outcome="invalid_credentials")
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _audit_failure(request: HttpRequest, email: str, *, outcome: str) -> None:
