@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -69,7 +70,7 @@ def _store() -> RedisStore | DatabaseStore:
     return DatabaseStore()
 
 
-def _run(operation: str, *args):  # type: ignore[no-untyped-def]
+def _run(operation: str, *args):
     """Run a store operation on Redis, falling back to the database if Redis fails."""
     store = _store()
     try:
@@ -124,7 +125,7 @@ def clear(
     *,
     email: str | None = None,
     ip: str | None = None,
-    actor=None,  # type: ignore[no-untyped-def]
+    actor=None,
     request: HttpRequest | None = None,
 ) -> int:
     """Forget failures and locks of an email and/or an IP; audited. Returns keys cleared."""
@@ -143,7 +144,7 @@ def purge_idle() -> int:
     return DatabaseStore().purge_idle(clock.now())
 
 
-def _describe(key: Key) -> dict[str, str]:
+def _describe(key: Key) -> dict[str, Any]:
     """How a key appears in the audit trail: IPs as they are, emails as keyed hashes."""
     if key.key_type == "email":
         from accounts.services.auth import email_hash

@@ -140,7 +140,7 @@ class RedisStore:
 
     name = "redis"
 
-    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client) -> None:
         self.client = client
 
     def reserve(self, keys: list[Key], token: str, now: float, tiers: Tiers) -> Verdict:
