@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 BIND ?= $(or $(ARAGORA_BIND),127.0.0.1:8000)
 SERVICE_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/test)
 SERVICE_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
+# pytest-xdist workers for `make test` (0: one process). Each has its own test database.
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-services worker beat lint migrate lock deploy-check audit-deps clean
 
@@ -27,9 +29,10 @@ run: migrate
 # The whole suite on the embedded defaults (SQLite, in-process cache, eager tasks).
 # Service tests are skipped here; browser tests skip when /usr/bin/chromium is absent.
 test: $(VENV)/.installed
-	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -n $(TEST_WORKERS)
 
-# The same suite plus the service-only tests, against real PostgreSQL and Redis.
+# The same suite plus the service-only tests, against real PostgreSQL and Redis, in one
+# process (under xdist each worker would use one more Redis database: tests/settings.py).
 test-services: $(VENV)/.installed
 	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(SERVICE_REDIS_URL) \
 		ARAGORA_TEST_SERVICES=1 $(PY) -m pytest

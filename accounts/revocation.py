@@ -32,6 +32,10 @@ only database read of the hot path) and, while one stands, answers from the data
 reloads Redis, which lifts the mark. So such a revocation reaches every process within
 ``UNTRUSTED_CACHE_CHECK + REVOCATION_LOCAL_TTL`` (1.5 s), whether Redis is down or back up for
 the reader; processes that cannot reach Redis read the database and see it at once.
+
+Time: the age of a "valid" memory entry and the breaker's cooldown are read from ``clock()``
+(monotonic seconds), one function tests replace to move time instead of sleeping (#11).
+Expiries are epoch seconds, the database's time.
 """
 
 from __future__ import annotations
@@ -56,7 +60,14 @@ NAME = "revocation"  # this cache's name for shared_state
 REDIS_PREFIX = "aragora:revoked:"
 SENTINEL = REDIS_PREFIX + "__loaded__"
 
-_breaker = CircuitBreaker("revocation-redis", cooldown=5.0)
+
+def clock() -> float:
+    """Monotonic seconds: memory entries' age and the breaker's cooldown (tests replace it)."""
+    return time.monotonic()
+
+
+# ``clock`` looked up at each call, so a test's replacement of it applies to the breaker too.
+_breaker = CircuitBreaker("revocation-redis", cooldown=5.0, clock=lambda: clock())
 
 
 class _Memory:
@@ -64,7 +75,7 @@ class _Memory:
 
     def __init__(self) -> None:
         self.revoked: dict[str, float] = {}  # key -> expiry (epoch seconds)
-        self.valid: dict[str, float] = {}  # key -> when it was last confirmed (monotonic)
+        self.valid: dict[str, float] = {}  # key -> when it was last confirmed (``clock()``)
         self.needs_reload = False
         self.lock = threading.Lock()
 
@@ -73,7 +84,7 @@ class _Memory:
         return any(self.revoked.get(key, 0) > now for key in keys)
 
     def recently_valid(self, keys: list[str]) -> bool:
-        horizon = time.monotonic() - settings.REVOCATION_LOCAL_TTL
+        horizon = clock() - settings.REVOCATION_LOCAL_TTL
         return all(self.valid.get(key, -1.0) > horizon for key in keys)
 
     def remember_revoked(self, key: str, expires: float) -> None:
@@ -85,7 +96,7 @@ class _Memory:
                 self.revoked = {k: v for k, v in self.revoked.items() if v > now}
 
     def remember_valid(self, keys: list[str]) -> None:
-        now = time.monotonic()
+        now = clock()
         with self.lock:
             if len(self.valid) > 50_000:
                 self.valid.clear()

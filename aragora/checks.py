@@ -18,6 +18,8 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import SystemCheckError
 
+from aragora import rates
+
 TAG = "aragora"
 Messages = list[checks.CheckMessage]
 
@@ -112,6 +114,17 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         "ARAGORA_AUDIT_AGGREGATE_MAX_ROWS must be at least 1.",
     ),
 ]
+
+
+@checks.register(TAG)
+def check_rates(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E013: a typo in a rate (``ARAGORA_RATE_LIMIT_*``) refuses to start instead of
+    failing clients' requests later (RATE-1)."""
+    try:
+        rates.validate(settings.RATE_LIMITS)
+    except ImproperlyConfigured as exc:
+        return _error(str(exc), "aragora.E013", "Rates look like 10/m, 100/h or 5/10s.")
+    return []
 
 
 @checks.register(TAG)

@@ -3,10 +3,14 @@ one gate every entry point passes (``enforce``: check blocks, count, strike; RAT
 
 Policies: ``auth`` (per client IP), ``debates`` and ``upload`` (per user), ``default`` (per API
 token, else user, else IP). Rates come from settings (``ARAGORA_RATE_LIMIT_*``, django-ratelimit
-syntax). Counting is one atomic ``add``/``INCR`` on the shared cache (Redis in service mode), so
-under a parallel burst exactly ``limit`` requests pass per window and every request sees its own
-count. Windows are django-ratelimit's: fixed length, aligned per key, so ``X-RateLimit-Reset`` is
-the true end of the window. An IP is counted by ``client_ip.ip_key`` (IPv6: its /64).
+syntax, checked at startup). Counting is one atomic ``add``/``INCR`` on the shared cache (Redis
+in service mode), so under a parallel burst exactly ``limit`` requests pass per window and every
+request sees its own count. Windows are fixed length, aligned per key, so ``X-RateLimit-Reset``
+is the true end of the window. An IP is counted by ``client_ip.ip_key`` (IPv6: its /64).
+
+Rate parsing, windows and counter keys live in ``aragora.rates``: the few lines of
+django-ratelimit we used, owned rather than imported from its private internals (#11; that
+module says why not its public API), with the same arithmetic and cache keys.
 
 ``enforce`` is used by the DRF throttle, the page decorator and the failed-authentication hook,
 so a block made on one path is refused on every path (#10 item 11), and requests that fail
@@ -27,10 +31,10 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
-from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
+from aragora import rates
 from aragora.hooks import abuse_guard
 from aragora.http.client_ip import client_key
 
@@ -156,9 +160,10 @@ def _count(cache, policy: str, rate: str, key: str) -> Usage:
 
     Incrementing first makes the common case (the window's counter exists) one round trip.
     """
-    limit, period = _split_rate(rate)
-    window = _get_window(key, period)
-    cache_key = _make_cache_key(f"aragora.{policy}", window, rate, key, None)
+    limit, period = rates.parse_rate(rate)
+    window = rates.window_end(key, period)
+    prefix = settings.RATELIMIT_CACHE_PREFIX
+    cache_key = rates.counter_key(f"aragora.{policy}", rate, key, window, prefix)
     try:
         count = cache.incr(cache_key)
     except ValueError:  # no counter yet for this window

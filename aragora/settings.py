@@ -280,6 +280,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOCKOUT_TIERS = parse_tiers(env.str("ARAGORA_LOCKOUT_TIERS", default="5:60,10:900,15:3600"))
+# LOCK-3: an attempt whose key's budget is held only by attempts in flight waits this long for
+# a slot before 429. After Redis is lost (or restarts empty) nothing new is reserved for the
+# settle period: attempts it had reserved may still be in flight (at most the 60 s lifetime of
+# a reservation). Fail closed; shorten only if password checks surely finish sooner.
+LOCKOUT_WAIT = env.float("ARAGORA_LOCKOUT_WAIT", default=5.0)
+LOCKOUT_FALLBACK_SETTLE = env.float("ARAGORA_LOCKOUT_FALLBACK_SETTLE", default=60.0)
 AXES_HANDLER = "accounts.lockout.handler.AragoraAxesHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.responses.axes_lockout_response"
 AXES_CLIENT_IP_CALLABLE = "aragora.http.client_ip.client_ip"

@@ -29,6 +29,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _require_services()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remove this run's upload directory (one per run and per xdist worker, tests/settings.py)."""
+    import shutil
+
+    from django.conf import settings
+
+    if settings.configured and settings.UPLOAD_DIR.endswith(f"test-uploads/{os.getpid()}"):
+        shutil.rmtree(settings.UPLOAD_DIR, ignore_errors=True)
+
+
 def _require_services() -> None:
     """The service pass is worthless on the embedded defaults: refuse to run it there."""
     import psycopg
@@ -49,12 +59,14 @@ def _require_services() -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_caches() -> None:
+    from accounts.lockout import service as lockout
     from accounts.revocation import reset_local_state
     from accounts.services.sessions import forget_local_activity
 
     for alias in ("default", "local"):
         caches[alias].clear()
     reset_local_state()
+    lockout.reset_local_state()
     forget_local_activity()
 
 

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +28,9 @@ def server_env(**overrides: str) -> dict[str, str]:
     """The environment for a server sharing this test run's database and Redis."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(DJANGO_SETTINGS_MODULE="aragora.settings", ARAGORA_READ_DOTENV="0")
+    # A new Redis (a test's private one) would hold sign-ins for the lockout's settle period
+    # (#10 item 10); only the tests about that settle ask for it.
+    env["ARAGORA_LOCKOUT_FALLBACK_SETTLE"] = "0"
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3"):
         env["ARAGORA_SQLITE_PATH"] = str(database["NAME"])
@@ -114,6 +117,21 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError("server did not become ready")
+
+
+def poll_until(outcome: Callable[[], bool], within: float, every: float = 0.1) -> None:
+    """Wait for ``outcome()`` to hold, asking again and again; fail if it still does not hold
+    ``within`` seconds from now. For properties across server processes whose bound is the
+    property itself (AUTH-4: a revocation reaches every process within 1 s): no fixed sleep."""
+    deadline = time.monotonic() + within
+    while True:
+        held = outcome()
+        late = time.monotonic() > deadline  # after the asking: the answer must be in time
+        if held and not late:
+            return
+        if late:
+            raise AssertionError(f"not so within {within} s")
+        time.sleep(every)
 
 
 def burst(n: int, call):  # type: ignore[no-untyped-def]

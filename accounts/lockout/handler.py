@@ -1,7 +1,8 @@
 """Our django-axes handler (LOCK-4): axes' hooks, our race-free store.
 
 django-axes checks the lock and counts the failure later, so parallel guesses all pass the
-check; this handler *reserves* in ``is_allowed`` instead (see ``accounts.lockout``). Logins
+check; this handler *reserves* in ``is_allowed`` instead (see ``accounts.lockout.service``:
+an attempt whose key's budget is held by attempts in flight waits there for a slot, LOCK-3). Logins
 that go through our services (API, login page) reserve before calling ``authenticate`` and the
 handler sees that reservation; any other path (the Django admin's login form) is reserved and
 resolved here, through axes' backend and Django's auth signals.

@@ -1,4 +1,4 @@
-"""Tiered account lockout by email and by client IP (LOCK-1..6), reserve-then-verify.
+"""Tiered account lockout by email and by client IP (LOCK-1, LOCK-2, LOCK-3), reserve-then-verify.
 
 Every password (or MFA code) check is bracketed:
 
@@ -6,34 +6,36 @@ Every password (or MFA code) check is bracketed:
     ... verify ...
     lockout.record_failure(reservation) / lockout.record_success(reservation)
 
-``reserve`` refuses a locked key without any verification and without counting, and refuses
-when the attempts already in flight would reach the next lock; so a burst of N parallel
-attempts verifies at most as many passwords as there are failures left before the lock (5 from
-a clean key), across processes. Only a completed login resets the email key; the IP key is
-never reset by a success.
+``reserve`` refuses a locked key without any verification and without counting. When the
+attempts already in flight would reach the next lock, the key's budget is taken but nothing has
+failed yet: the attempt *waits for a slot* (``LOCKOUT_WAIT`` seconds at most, then 429 with
+``Retry-After``) instead of being refused, so honest parallel logins all succeed and only
+counted failures lock (LOCK-3, #10 item 6). A burst of N parallel attempts still verifies at
+most as many passwords as there are failures left before the lock (5 from a clean key), across
+processes. Only a completed login resets the email key; the IP key is never reset by a success.
 
 The store is Redis in service mode (one Lua script per operation) and the database in embedded
-mode; if Redis is unreachable the database store decides (fail closed, never open).
+mode; if Redis is unreachable the database store decides (fail closed, never open), carrying
+the same state (``accounts.lockout.switch``).
 """
 
 from __future__ import annotations
 
-import logging
+import random
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts.lockout import clock
-from accounts.lockout.stores import DatabaseStore, Entry, Key, RedisStore
-from accounts.models import normalize_email
-from aragora.breaker import CircuitBreaker
+from accounts.lockout import clock, switch
+from accounts.lockout.stores import BUSY_RETRY_SECONDS, DatabaseStore, Entry, Key
+from accounts.models import email_hash, normalize_email
 from aragora.http.client_ip import ip_key
 
-logger = logging.getLogger(__name__)
-_breaker = CircuitBreaker("lockout-redis", cooldown=5.0)
+POLL_FIRST, POLL_MAX = 0.02, 0.2  # seconds between looks at a busy key, doubling
 
 
 class LockedOut(Exception):
@@ -50,6 +52,7 @@ class Reservation:
 
     keys: list[Key]
     token: str = field(default_factory=lambda: secrets.token_hex(12))
+    store: str = ""  # where it was reserved: "redis" or "database"
     resolved: bool = False
 
 
@@ -62,39 +65,24 @@ def keys_for(*, email: str | None, ip: str | None) -> list[Key]:
     return keys
 
 
-def _store() -> RedisStore | DatabaseStore:
-    if settings.SERVICE_CACHE and _breaker.allow():
-        from django_redis import get_redis_connection
-
-        return RedisStore(get_redis_connection("default"))
-    return DatabaseStore()
-
-
-def _run(operation: str, *args):
-    """Run a store operation on Redis, falling back to the database if Redis fails."""
-    store = _store()
-    try:
-        result = getattr(store, operation)(*args)
-    except Exception:
-        if isinstance(store, DatabaseStore):
-            raise
-        logger.warning("lockout: Redis unreachable; the database store decides")
-        _breaker.record_failure()
-        return getattr(DatabaseStore(), operation)(*args)
-    if isinstance(store, RedisStore):
-        _breaker.record_success()
-    return result
-
-
 def reserve(*, email: str | None, ip: str | None) -> Reservation:
-    """Reserve an attempt on the email and IP keys, or raise ``LockedOut``."""
+    """Reserve an attempt on the email and IP keys, waiting for a slot while the budget is held
+    by attempts in flight; raise ``LockedOut`` if a key is locked or no slot frees in time."""
     reservation = Reservation(keys=keys_for(email=email, ip=ip))
-    verdict = _run(
-        "reserve", reservation.keys, reservation.token, clock.now(), settings.LOCKOUT_TIERS
-    )
-    if not verdict.allowed:
-        raise LockedOut(verdict.retry_after)
-    return reservation
+    deadline = time.monotonic() + settings.LOCKOUT_WAIT
+    pause = POLL_FIRST
+    while True:
+        verdict, reservation.store = switch.reserve(
+            reservation.keys, reservation.token, clock.now(), settings.LOCKOUT_TIERS
+        )
+        if verdict.allowed:
+            return reservation
+        if not verdict.busy:
+            raise LockedOut(verdict.retry_after)
+        if time.monotonic() + pause > deadline:
+            raise LockedOut(BUSY_RETRY_SECONDS)
+        time.sleep(pause * random.uniform(0.5, 1.0))  # noqa: S311  (jitter, not a secret)
+        pause = min(pause * 2, POLL_MAX)
 
 
 def record_failure(reservation: Reservation, *, request: HttpRequest | None = None) -> None:
@@ -102,9 +90,10 @@ def record_failure(reservation: Reservation, *, request: HttpRequest | None = No
     if reservation.resolved:
         return
     reservation.resolved = True
-    locks = _run("fail", reservation.keys, reservation.token, clock.now(), settings.LOCKOUT_TIERS)
-    for key, failures, seconds in locks:
-        _audit_lock(key, failures, seconds, request)
+    states = switch.fail(reservation.keys, reservation.token, clock.now(), settings.LOCKOUT_TIERS)
+    for state in states:
+        if state.seconds:
+            _audit_lock(state.key, state.failures, state.seconds, request)
 
 
 def record_success(reservation: Reservation, *, complete: bool = True) -> None:
@@ -113,12 +102,12 @@ def record_success(reservation: Reservation, *, complete: bool = True) -> None:
         return
     reservation.resolved = True
     reset = [complete and key.key_type == "email" for key in reservation.keys]
-    _run("succeed", reservation.keys, reservation.token, reset)
+    switch.succeed(reservation.keys, reservation.token, reset, reservation.store)
 
 
 def entries() -> list[Entry]:
     """Every key with failures, from the store in use (the live state, for admins)."""
-    return sorted(_run("entries"), key=lambda e: (-e.locked_until, e.key_type, e.key))
+    return sorted(switch.entries(), key=lambda e: (-e.locked_until, e.key_type, e.key))
 
 
 def clear(
@@ -130,7 +119,7 @@ def clear(
 ) -> int:
     """Forget failures and locks of an email and/or an IP; audited. Returns keys cleared."""
     keys = keys_for(email=email, ip=ip)
-    cleared = _run("clear", keys) if keys else 0
+    cleared = switch.clear(keys) if keys else 0
     from audit import record
     from audit.events import EventType
 
@@ -147,8 +136,6 @@ def purge_idle() -> int:
 def _describe(key: Key) -> dict[str, Any]:
     """How a key appears in the audit trail: IPs as they are, emails as keyed hashes."""
     if key.key_type == "email":
-        from accounts.services.auth import email_hash
-
         return {"key_type": "email", "email_hash": email_hash(key.value)}
     return {"key_type": "ip", "ip_address": key.value}
 
@@ -167,4 +154,4 @@ def _audit_lock(key: Key, failures: int, seconds: int, request: HttpRequest | No
 
 
 def reset_local_state() -> None:
-    _breaker.record_success()
+    switch.reset_local_state()

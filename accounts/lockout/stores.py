@@ -1,13 +1,19 @@
 """Where lockout state lives: Redis in service mode, the database in embedded mode (LOCK-4).
 
-Both stores give the same three atomic operations over a set of keys (the email key and the IP
-key of one attempt), which is what makes reserve-then-verify race-free (LOCK-3):
+Both stores give the same atomic operations over a set of keys (the email key and the IP key
+of one attempt), which is what makes reserve-then-verify race-free (LOCK-3):
 
-- ``reserve``: refuse if any key is locked (no counting), or if the attempts already in flight
-  would reach the next lock; otherwise record this attempt as in flight on every key;
-- ``fail``: turn this attempt's reservation into a failure (once, however often called), lock
-  the key when its failure count reaches a tier;
+- ``reserve``: refuse if any key is locked (no counting); answer *busy* if the attempts already
+  in flight would reach the next lock (the caller waits for a slot, see ``service.reserve``);
+  otherwise record this attempt as in flight on every key;
+- ``fail``: count a failure on every key, drop this attempt's reservation, lock the key when
+  its failure count reaches a tier. An unknown token counts too: it was reserved in the other
+  store during a Redis blip, or went stale, and its password was still checked (#10 item 10);
 - ``succeed``: drop the reservation; for keys to reset (the email), forget failures and lock.
+
+In service mode the database counts the failures for both stores and Redis keeps the
+reservations (see ``accounts.lockout.switch``), so that switching stores never hands out a
+fresh budget.
 
 A reservation older than ``STALE_SECONDS`` is dropped (its request died before resolving).
 Counters decay: a key with no failure for ``DECAY_SECONDS`` starts again from zero.
@@ -18,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.lockout.tiers import Tiers, lock_seconds, next_lock_at
 from accounts.models import LockoutState
@@ -47,163 +54,38 @@ class Entry:
 
 @dataclass(frozen=True)
 class Verdict:
+    """``allowed``; else locked (``retry_after`` seconds) or ``busy`` (wait for a slot)."""
+
     allowed: bool
     retry_after: float = 0.0
+    busy: bool = False
 
 
-# --- Redis ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Floor:
+    """What the database knows of a key, which the Redis store must not undercut."""
 
-_TIER_FUNCTIONS = """
-local function tiers_from(first)
-  local tiers = {}
-  for i = first, #ARGV, 2 do tiers[#tiers + 1] = {tonumber(ARGV[i]), tonumber(ARGV[i + 1])} end
-  return tiers
-end
-local function next_lock_at(tiers, f)
-  for _, t in ipairs(tiers) do if t[1] > f then return t[1] end end
-  return f + 1
-end
-local function lock_seconds(tiers, f)
-  local top = tiers[#tiers]
-  if f >= top[1] then return top[2] end
-  for _, t in ipairs(tiers) do if t[1] == f then return t[2] end end
-  return 0
-end
-"""
-
-# KEYS: state hashes. ARGV: now, token, stale, tiers... -> {allowed, retry_after}
-RESERVE = (
-    _TIER_FUNCTIONS
-    + """
-local now, token, stale = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
-local tiers = tiers_from(4)
-local wait = 0
-for _, key in ipairs(KEYS) do
-  local locked_until = tonumber(redis.call('HGET', key, 'u') or '0')
-  if locked_until > now then wait = math.max(wait, locked_until - now) end
-end
-if wait > 0 then return {0, tostring(wait)} end
-for _, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYSCORE', key .. ':r', '-inf', now - stale)
-  local f = tonumber(redis.call('HGET', key, 'f') or '0')
-  if f + redis.call('ZCARD', key .. ':r') >= next_lock_at(tiers, f) then
-    return {0, '1'}
-  end
-end
-for _, key in ipairs(KEYS) do
-  redis.call('ZADD', key .. ':r', now, token)
-  redis.call('EXPIRE', key .. ':r', stale * 2)
-end
-return {1, '0'}
-"""
-)
-
-# KEYS: state hashes. ARGV: now, token, decay, tiers... -> list of "index:seconds" locks set
-FAIL = (
-    _TIER_FUNCTIONS
-    + """
-local now, token, decay = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
-local tiers = tiers_from(4)
-local locks = {}
-for i, key in ipairs(KEYS) do
-  if redis.call('ZREM', key .. ':r', token) == 1 then
-    local f = redis.call('HINCRBY', key, 'f', 1)
-    local seconds = lock_seconds(tiers, f)
-    if seconds > 0 then
-      redis.call('HSET', key, 'u', tostring(now + seconds))
-      locks[#locks + 1] = i .. ':' .. f .. ':' .. seconds
-    end
-    redis.call('EXPIRE', key, decay)
-  end
-end
-return locks
-"""
-)
-
-# KEYS: state hashes; ARGV: token, then one flag per key ("1": reset that key)
-SUCCEED = """
-for i, key in ipairs(KEYS) do
-  redis.call('ZREM', key .. ':r', ARGV[1])
-  if ARGV[i + 1] == '1' then redis.call('DEL', key) end
-end
-return 1
-"""
+    failures: int = 0
+    locked_until: float = 0.0
+    in_flight: int = 0
 
 
-def _tier_args(tiers: Tiers) -> list[int]:
-    return [n for tier in tiers for n in tier]
+@dataclass(frozen=True)
+class KeyState:
+    """A key after a failure: its count, lock, and the seconds of a lock set just now (0)."""
+
+    key: Key
+    failures: int
+    locked_until: float
+    seconds: int
 
 
-class RedisStore:
-    """Lockout state in Redis hashes (``f`` failures, ``u`` locked until) plus a sorted set of
-    in-flight reservations per key; every operation is one Lua script, atomic across keys."""
-
-    name = "redis"
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def reserve(self, keys: list[Key], token: str, now: float, tiers: Tiers) -> Verdict:
-        allowed, wait = self.client.eval(
-            RESERVE,
-            len(keys),
-            *[k.redis_key for k in keys],
-            now,
-            token,
-            STALE_SECONDS,
-            *_tier_args(tiers),
-        )
-        return Verdict(bool(int(allowed)), float(wait))
-
-    def fail(
-        self, keys: list[Key], token: str, now: float, tiers: Tiers
-    ) -> list[tuple[Key, int, int]]:
-        locks = self.client.eval(
-            FAIL,
-            len(keys),
-            *[k.redis_key for k in keys],
-            now,
-            token,
-            DECAY_SECONDS,
-            *_tier_args(tiers),
-        )
-        found = []
-        for item in locks:
-            index, failures, seconds = (
-                int(x) for x in (item.decode() if isinstance(item, bytes) else item).split(":")
-            )
-            found.append((keys[index - 1], failures, seconds))
-        return found
-
-    def succeed(self, keys: list[Key], token: str, reset: list[bool]) -> None:
-        self.client.eval(
-            SUCCEED,
-            len(keys),
-            *[k.redis_key for k in keys],
-            token,
-            *["1" if r else "0" for r in reset],
-        )
-
-    def entries(self) -> list[Entry]:
-        found = []
-        for raw in self.client.scan_iter(match="aragora:lockout:*", count=500):
-            name = raw.decode()
-            if name.endswith(":r"):
-                continue
-            _, _, key_type, value = name.split(":", 3)
-            state = self.client.hgetall(raw)
-            found.append(Entry(key_type, value, int(state.get(b"f", 0)), float(state.get(b"u", 0))))
-        return found
-
-    def clear(self, keys: list[Key]) -> int:
-        names = [k.redis_key for k in keys]
-        existing = self.client.exists(*names) if names else 0
-        if names:
-            self.client.delete(*names, *[n + ":r" for n in names])
-        return int(existing)
+def _decayed(row: LockoutState, now: float) -> bool:
+    return bool(row.last_failure_at) and now - row.last_failure_at > DECAY_SECONDS
 
 
-# --- Database ---------------------------------------------------------------------------------
+def _live(reservations: dict[str, float], now: float) -> dict[str, float]:
+    return {t: at for t, at in reservations.items() if at > now - STALE_SECONDS}
 
 
 class DatabaseStore:
@@ -217,44 +99,61 @@ class DatabaseStore:
         for key in sorted(keys, key=lambda k: (k.key_type, k.value)):
             LockoutState.objects.get_or_create(key_type=key.key_type, key=key.value)
             row = LockoutState.objects.select_for_update().get(key_type=key.key_type, key=key.value)
-            if row.last_failure_at and now - row.last_failure_at > DECAY_SECONDS:
+            if _decayed(row, now):
                 row.failures, row.locked_until = 0, 0.0
-            row.reservations = {
-                t: at for t, at in row.reservations.items() if at > now - STALE_SECONDS
-            }
+            row.reservations = _live(row.reservations, now)
             rows.append(row)
         return rows
 
-    def reserve(self, keys: list[Key], token: str, now: float, tiers: Tiers) -> Verdict:
+    def reserve(
+        self, keys: list[Key], token: str, now: float, tiers: Tiers, *, hold: bool = False
+    ) -> Verdict:
+        """``hold``: answer locked or busy, never reserve (the switch is settling)."""
         with transaction.atomic():
             rows = self._rows(keys, now)
             wait = max((row.locked_until - now for row in rows), default=0)
             if wait > 0:
                 return Verdict(False, wait)
-            for row in rows:
-                if row.failures + len(row.reservations) >= next_lock_at(tiers, row.failures):
-                    return Verdict(False, BUSY_RETRY_SECONDS)
+            if hold or any(
+                row.failures + len(row.reservations) >= next_lock_at(tiers, row.failures)
+                for row in rows
+            ):
+                return Verdict(False, BUSY_RETRY_SECONDS, busy=True)
             for row in rows:
                 row.reservations[token] = now
                 row.save(update_fields=["failures", "locked_until", "reservations"])
             return Verdict(True)
 
-    def fail(
-        self, keys: list[Key], token: str, now: float, tiers: Tiers
-    ) -> list[tuple[Key, int, int]]:
-        locks = []
+    def fail(self, keys: list[Key], token: str, now: float, tiers: Tiers) -> list[KeyState]:
+        states = []
         with transaction.atomic():
             for row in self._rows(keys, now):
-                if row.reservations.pop(token, None) is None:
-                    continue  # already resolved, or went stale
+                row.reservations.pop(token, None)  # absent: reserved elsewhere; counts all the same
                 row.failures += 1
                 row.last_failure_at = now
                 seconds = lock_seconds(tiers, row.failures)
                 if seconds:
                     row.locked_until = now + seconds
-                    locks.append((Key(row.key_type, row.key), row.failures, seconds))
                 row.save()
-        return locks
+                key = Key(row.key_type, row.key)
+                states.append(KeyState(key, row.failures, row.locked_until, seconds))
+        return states
+
+    def floors(self, keys: list[Key], now: float) -> list[Floor]:
+        """Each key's failures, lock and live reservations, in ``keys`` order (no lock taken)."""
+        match = Q(pk__in=[])
+        for key in keys:
+            match |= Q(key_type=key.key_type, key=key.value)
+        rows = {(r.key_type, r.key): r for r in LockoutState.objects.filter(match)}
+        floors = []
+        for key in keys:
+            row = rows.get((key.key_type, key.value))
+            if row is None or _decayed(row, now):
+                floors.append(Floor(in_flight=len(_live(row.reservations, now)) if row else 0))
+            else:
+                live = len(_live(row.reservations, now))
+                floors.append(Floor(row.failures, row.locked_until, live))
+        return floors
 
     def succeed(self, keys: list[Key], token: str, reset: list[bool]) -> None:
         resets = {k for k, r in zip(keys, reset, strict=True) if r}
@@ -271,6 +170,13 @@ class DatabaseStore:
                 if key in resets:
                     row.failures, row.locked_until = 0, 0.0
                 row.save()
+
+    def reset(self, keys: list[Key]) -> None:
+        """Forget failures and lock of ``keys`` (one UPDATE each, a no-op when clean)."""
+        for key in keys:
+            LockoutState.objects.filter(key_type=key.key_type, key=key.value).exclude(
+                failures=0, locked_until=0
+            ).update(failures=0, locked_until=0.0)
 
     def entries(self) -> list[Entry]:
         rows = LockoutState.objects.filter(failures__gt=0)

@@ -6,26 +6,9 @@ At 5 failures a key locks for 60 s, at 10 for 900 s, at 15 and at every failure 
 
 from __future__ import annotations
 
-from django.core.exceptions import ImproperlyConfigured
+from aragora.tiers import Tiers, parse_tiers
 
-Tiers = tuple[tuple[int, int], ...]
-
-
-def parse_tiers(value: str) -> Tiers:
-    """``"5:60,10:900"`` → ``((5, 60), (10, 900))``, validated and sorted."""
-    try:
-        tiers = tuple(
-            sorted((int(a), int(b)) for a, b in (part.split(":") for part in value.split(",")))
-        )
-    except ValueError as exc:
-        raise ImproperlyConfigured("ARAGORA_LOCKOUT_TIERS must look like 5:60,10:900") from exc
-    if (
-        not tiers
-        or any(f < 1 or s < 1 for f, s in tiers)
-        or len({f for f, _ in tiers}) < len(tiers)
-    ):
-        raise ImproperlyConfigured("ARAGORA_LOCKOUT_TIERS needs distinct positive failures:seconds")
-    return tiers
+__all__ = ["Tiers", "lock_seconds", "next_lock_at", "parse_tiers"]
 
 
 def lock_seconds(tiers: Tiers, failures: int) -> int:

@@ -9,7 +9,7 @@ from accounts.models.session import (
     SessionKind,
     UserSession,
 )
-from accounts.models.user import User, UserManager, normalize_email
+from accounts.models.user import User, UserManager, email_hash, normalize_email
 
 __all__ = [
     "ApiToken",
@@ -27,5 +27,6 @@ __all__ = [
     "User",
     "UserManager",
     "UserSession",
+    "email_hash",
     "normalize_email",
 ]

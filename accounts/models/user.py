@@ -13,11 +13,18 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.roles import DEFAULT_ROLE, Role, StaffFlags, staff_flags
+from aragora.crypto import keyed_hash
 
 
 def normalize_email(email: str) -> str:
     """One spelling per address: trimmed and lower-cased, so lookups and uniqueness agree."""
     return (email or "").strip().lower()
+
+
+def email_hash(email: str) -> str:
+    """How an email that matches no account appears in the audit trail and the lockout admin
+    (AUDIT-2): a keyed hash of its normalised spelling, never the address."""
+    return keyed_hash(normalize_email(email), purpose="audit-email")[:32]
 
 
 class UserManager(BaseUserManager["User"]):

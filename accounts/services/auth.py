@@ -18,11 +18,18 @@ import audit
 from accounts import revocation
 from accounts.lockout import service as lockout
 from accounts.lockout.handler import RESERVATION_ATTR
-from accounts.models import EndReason, RefreshToken, SessionKind, User, UserSession, normalize_email
+from accounts.models import (
+    EndReason,
+    RefreshToken,
+    SessionKind,
+    User,
+    UserSession,
+    email_hash,
+    normalize_email,
+)
 from accounts.services import api_tokens
 from accounts.services.sessions import end_session, end_sessions, record_activity, start_session
 from accounts.tokens import AccessToken, hash_refresh_secret, issue_access_token, new_refresh_secret
-from aragora.crypto import keyed_hash
 from aragora.http.client_ip import client_ip
 from audit.events import EventType
 
@@ -36,11 +43,6 @@ class IssuedTokens:
     access: AccessToken
     refresh: str
     session: UserSession
-
-
-def email_hash(email: str) -> str:
-    """How an email that matches no account appears in the audit trail (AUDIT-2)."""
-    return keyed_hash(normalize_email(email), purpose="audit-email")[:32]
 
 
 def register_user(*, email: str, password: str, request: HttpRequest) -> User:

@@ -1,5 +1,6 @@
-"""LOCK-1..6 and PWD-3: tiered lockout by email and IP, reserve-then-verify, no hashing while
-locked, identical answers for known and unknown emails, admin list and clear."""
+"""LOCK-1, LOCK-2, LOCK-3, LOCK-4, LOCK-5, LOCK-6 and PWD-3: tiered lockout by email and IP,
+reserve-then-verify, no hashing while locked, identical answers for known and unknown emails,
+admin list and clear."""
 
 from __future__ import annotations
 

@@ -40,6 +40,7 @@ def test_the_test_configuration_passes_every_check(settings):
         ({"IPV6_PREFIX": 129}, "aragora.E011"),
         ({"IPV6_PREFIX": 0}, "aragora.E011"),
         ({"AUDIT_AGGREGATE_MAX_ROWS": 0}, "aragora.E012"),
+        ({"RATE_LIMITS": {"default": "100/minute"}}, "aragora.E013"),
     ],
 )
 def test_each_unsafe_value_is_reported_with_its_id(settings, overrides, check_id):

@@ -9,9 +9,9 @@ import pytest
 import requests
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client, RequestFactory
-from django_ratelimit.core import _get_window
 
 from aragora.ratelimit import hit, policy_key
+from aragora.rates import window_end
 from tests.live import gunicorn
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_reset_is_the_real_end_of_the_window(settings):
     request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.4")
     request.user = AnonymousUser()
     usage = hit(request, "default")
-    assert usage.reset == _get_window("ip:198.51.100.4", 60)
+    assert usage.reset == window_end("ip:198.51.100.4", 60)
 
 
 def test_unreachable_redis_fails_closed_onto_a_local_counter(settings):
@@ -90,7 +90,7 @@ def _fresh_ip(period: int = 60, margin: int = 20) -> str:
     """A client IP whose current window has at least ``margin`` seconds left."""
     for last in range(1, 255):
         ip = f"198.51.100.{last}"
-        if _get_window(f"ip:{ip}", period) - time.time() >= margin and last > 10:
+        if window_end(f"ip:{ip}", period) - time.time() >= margin and last > 10:
             return ip
     raise AssertionError("no IP with a long enough window")
 

@@ -19,8 +19,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import RefreshToken, TOTPDevice, User
-from accounts.services.auth import email_hash, hash_refresh_secret
+from accounts.models import RefreshToken, TOTPDevice, User, email_hash
+from accounts.services.auth import hash_refresh_secret
 from audit.events import EventType
 from audit.models import AuditEvent
 from debates.models import Debate
