@@ -48,6 +48,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r aragora accounts audit abuse privacy
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/audit_deps.py requirements/base.txt requirements/dev.txt
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from abuse import services as abuse
 from abuse.models import ClientBlock
+from accounts.api_helpers import signed_in_user
 
 
 @admin.register(ClientBlock)
@@ -40,6 +41,7 @@ class ClientBlockAdmin(admin.ModelAdmin):
     @admin.action(description="Clear the selected blocks", permissions=["clear"])
     def clear_blocks(self, request: HttpRequest, queryset: QuerySet[ClientBlock]) -> None:
         keys = list(queryset.values_list("key", flat=True))
+        actor = signed_in_user(request)
         for key in keys:
-            abuse.clear(key=key, actor=request.user, request=request)
+            abuse.clear(key=key, actor=actor, request=request)
         messages.success(request, f"Cleared {len(keys)} block(s).")

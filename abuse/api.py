@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from abuse import services as abuse
+from accounts.api_helpers import signed_in_user
 from accounts.models import Scope
 from accounts.permissions import FreshMFA, IsAdminRole
 
@@ -51,6 +52,8 @@ class BlockClearView(APIView):
         serializer = ClearBlockSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cleared = abuse.clear(
-            key=serializer.validated_data["key"], actor=request.user, request=request._request
+            key=serializer.validated_data["key"],
+            actor=signed_in_user(request),
+            request=request._request,
         )
         return Response({"cleared": cleared})

@@ -25,7 +25,8 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -41,7 +42,7 @@ NAME = "abuse"  # this cache's name for shared_state
 SENTINEL = "abuse:blocks-loaded"
 
 
-def _cache():  # type: ignore[no-untyped-def]
+def _cache() -> BaseCache:
     return caches["default"]
 
 
@@ -103,8 +104,8 @@ def block(
     reason: str,
     level: int,
     request: HttpRequest | None = None,
-    actor=None,
-) -> ClientBlock:  # type: ignore[no-untyped-def]
+    actor: Model | None = None,
+) -> ClientBlock:
     expires = timezone.now() + timedelta(seconds=seconds)
     entry, _ = ClientBlock.objects.update_or_create(
         key=key, defaults={"reason": reason, "level": level, "expires_at": expires}
@@ -170,7 +171,7 @@ def _reload(mark: int | None) -> None:
         shared_state.trust_again(NAME, mark)
 
 
-def clear(*, key: str, actor=None, request: HttpRequest | None = None) -> int:  # type: ignore[no-untyped-def]
+def clear(*, key: str, actor: Model | None = None, request: HttpRequest | None = None) -> int:
     """Lift a block (and its escalation level); audited. ``ip:`` keys take any address of the
     client (an IPv6 one is cleared for its whole /64)."""
     key = normalize(key)

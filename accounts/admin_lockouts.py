@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from ipaddress import ip_address
+from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -43,8 +44,8 @@ class LockoutAdmin(admin.ModelAdmin):
         return bool(request.user.has_perm("accounts.delete_lockoutstate"))
 
     def changelist_view(
-        self, request: HttpRequest, extra_context: dict | None = None
-    ) -> HttpResponse:  # type: ignore[type-arg]
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if not self.has_view_permission(request):
             return redirect("admin:index")
         can_clear = self.has_clear_permission(request)

@@ -1,4 +1,4 @@
-"""What every accounts API view shares: validated input, the caller's session, the API errors.
+"""What every accounts API view shares: validated input, the caller, its session, the API errors.
 
 The error classes carry ``error_code``, which ``aragora.http.errors`` puts in the error shape
 ``{"error": {"code", "message", "details"}}`` (API.md). ``TokenInvalid`` stays beside the
@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.request import Request
+from rest_framework.serializers import BaseSerializer
 
 from accounts.middleware import SESSION_ID_KEY
+from accounts.models import User
 
 
 class InvalidCredentials(APIException):
@@ -41,11 +45,24 @@ class MFAEnrolmentRequired(PermissionDenied):
     error_code = "mfa_enrolment_required"
 
 
-def valid_data(serializer_class: type, request: Request) -> dict[str, Any]:
+def valid_data(serializer_class: type[BaseSerializer[Any]], request: Request) -> dict[str, Any]:
     """The request body validated by ``serializer_class`` (400 ``validation_error`` if not)."""
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data  # type: ignore[no-any-return]
+    data: dict[str, Any] = serializer.validated_data
+    return data
+
+
+def signed_in_user(request: Request | HttpRequest) -> User:
+    """The caller of a view that only signed-in users reach (``IsAuthenticated``,
+    ``login_required``): ``request.user`` as a ``User``, not ``User | AnonymousUser``.
+
+    Fails closed: were a view to lose its gate, an anonymous caller is refused here (403), never
+    served as if signed in."""
+    user = request.user
+    if not isinstance(user, User):
+        raise DjangoPermissionDenied("Sign in first.")
+    return user
 
 
 def current_session_id(request: Request) -> str | None:

@@ -25,6 +25,12 @@ from aragora.ratelimit import count_failed_authentication
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
+# What the authenticators note on the Django request for the code after them (the session and
+# access token behind a JWT, the API token): ad-hoc attributes until #11's typed request notes.
+SESSION_ID_ATTR = "aragora_session_id"
+TOKEN_JTI_ATTR = "aragora_token_jti"  # noqa: S105  (an attribute name)
+API_TOKEN_ID_ATTR = "api_token_id"  # noqa: S105  (an attribute name)
+
 
 class PasswordChangeRequired(PermissionDenied):
     default_detail = "Your password has expired: change it before doing anything else."
@@ -85,8 +91,8 @@ class JWTAuthentication(BaseAuthentication):
         match = request._request.resolver_match
         if claims.get("pcr") and (match is None or match.url_name not in PASSWORD_CHANGE_ALLOWED):
             raise PasswordChangeRequired
-        request._request.aragora_session_id = claims["sid"]  # type: ignore[attr-defined]
-        request._request.aragora_token_jti = claims["jti"]  # type: ignore[attr-defined]
+        setattr(request._request, SESSION_ID_ATTR, claims["sid"])
+        setattr(request._request, TOKEN_JTI_ATTR, claims["jti"])
         return user, claims
 
     def _verify(self, token: str) -> dict[str, Any]:
@@ -164,7 +170,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         scope = required_scope(view, request.method or "GET")
         if scope is None or scope not in token.scopes:
             raise ScopeMissing
-        request._request.api_token_id = token.pk  # type: ignore[attr-defined]
+        setattr(request._request, API_TOKEN_ID_ATTR, token.pk)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -49,7 +51,7 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self) -> dict:  # type: ignore[type-arg]
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password1") != data.get("password2"):
             self.add_error("password2", "The two passwords differ.")
@@ -73,7 +75,7 @@ class PasswordChangeForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self) -> dict:  # type: ignore[type-arg]
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", "The two passwords differ.")
@@ -104,9 +106,12 @@ class TokenForm(forms.Form):
     scopes = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple)
     expires_in_days = forms.IntegerField(min_value=1, required=False)
 
-    def __init__(self, *args, allowed: set[str], ask_password: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args: Any, allowed: set[str], ask_password: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(s.value, s.label) for s in Scope if s.value in allowed]
+        scopes = cast(forms.MultipleChoiceField, self.fields["scopes"])  # declared just above
+        scopes.choices = [(s.value, s.label) for s in Scope if s.value in allowed]
         limit = settings.API_TOKEN_MAX_DAYS
         self.fields["expires_in_days"].help_text = f"Empty: {limit} days, the maximum."
         if settings.API_TOKEN_ALLOW_NO_EXPIRY:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -15,10 +17,12 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from accounts import selectors
+from accounts.api_helpers import signed_in_user
 from accounts.forms import CodeForm, PasswordForm
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.middleware import SESSION_ID_KEY
+from accounts.models import User
 from accounts.redirects import next_from, safe_next, to_gate
 from accounts.services import mfa, stepup
 from aragora.ratelimit import rate_limit
@@ -39,7 +43,8 @@ GATE_MESSAGES = {
 def require_fresh_mfa(request: HttpRequest) -> HttpResponse | None:
     """MFA-6 on the pages: the page wrapper of the one step-up gate. None: go ahead; else a
     redirect to enrol or to confirm a code, with this page as the encoded ``next``."""
-    decision = stepup.check(user=request.user, session_id=request.session.get(SESSION_ID_KEY))  # type: ignore[arg-type]
+    user = signed_in_user(request)
+    decision = stepup.check(user=user, session_id=request.session.get(SESSION_ID_KEY))
     if decision is stepup.Gate.OK:
         return None
     messages.info(request, GATE_MESSAGES[decision])
@@ -80,7 +85,7 @@ def login_mfa_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _mark_verified(request: HttpRequest, user) -> None:  # type: ignore[no-untyped-def]
+def _mark_verified(request: HttpRequest, user: User) -> None:
     """Both marks of a code confirmed in this session: django-otp's device binding (the code
     step of the login was done, issue #10 item 1) and a fresh step-up (MFA-6)."""
     device = selectors.confirmed_device(user)
@@ -98,19 +103,17 @@ def step_up_page(request: HttpRequest) -> HttpResponse:
     target = next_from(request, reverse("accounts:mfa"))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        user = signed_in_user(request)
         try:
             mfa.verify_code(
-                user=request.user,
-                code=form.cleaned_data["code"],  # type: ignore[arg-type]
-                request=request,
-                completes_login=False,
+                user=user, code=form.cleaned_data["code"], request=request, completes_login=False
             )
         except LockedOut as exc:
             return locked_out_response(request, exc.retry_after)
         except mfa.InvalidCode:
             form.add_error("code", "That code is not valid.")
         else:
-            _mark_verified(request, request.user)
+            _mark_verified(request, user)
             return redirect(target)
     return render(
         request,
@@ -126,16 +129,16 @@ def step_up_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mfa_page(request: HttpRequest) -> HttpResponse:
     """Enrol (QR, manual key, confirm), see backup codes left, regenerate, disable."""
-    user = request.user
+    user = signed_in_user(request)
     action = request.POST.get("action") if request.method == "POST" else None
-    context: dict = {
-        "enabled": selectors.has_mfa(user),  # type: ignore[arg-type]
-        "required": selectors.needs_enrolment(user),  # type: ignore[arg-type]
+    context: dict[str, Any] = {
+        "enabled": selectors.has_mfa(user),
+        "required": selectors.needs_enrolment(user),
         "next": next_from(request, ""),
     }
     try:
         if action == "setup":
-            context["setup"] = mfa.begin_setup(user=user, request=request)  # type: ignore[arg-type]
+            context["setup"] = mfa.begin_setup(user=user, request=request)
             context["form"] = CodeForm()
         elif action == "confirm":
             return _confirm(request, context)
@@ -148,18 +151,19 @@ def mfa_page(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("accounts:mfa")
     if context["enabled"]:
-        context["backup_codes_left"] = selectors.backup_codes_left(user)  # type: ignore[arg-type]
+        context["backup_codes_left"] = selectors.backup_codes_left(user)
         context["password_form"] = PasswordForm()
     return render(request, "accounts/mfa.html", context)
 
 
-def _confirm(request: HttpRequest, context: dict) -> HttpResponse:  # type: ignore[type-arg]
+def _confirm(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
+        user = signed_in_user(request)
         try:
             codes = mfa.confirm_setup(
-                user=request.user,
-                code=form.cleaned_data["code"],  # type: ignore[arg-type]
+                user=user,
+                code=form.cleaned_data["code"],
                 request=request,
                 session_id=request.session.get(SESSION_ID_KEY),
             )
@@ -168,14 +172,14 @@ def _confirm(request: HttpRequest, context: dict) -> HttpResponse:  # type: igno
         except ValidationError:
             messages.error(request, "That code is not valid. Start again and scan the new code.")
             return redirect("accounts:mfa")
-        _mark_verified(request, request.user)
+        _mark_verified(request, user)
         context = {"codes": codes, "next": context["next"] or reverse("accounts:mfa")}
         return render(request, "accounts/backup_codes.html", context)
     return redirect("accounts:mfa")
 
 
-def _regenerate(request: HttpRequest, context: dict) -> HttpResponse:  # type: ignore[type-arg]
-    codes = mfa.regenerate_backup_codes(user=request.user, request=request)  # type: ignore[arg-type]
+def _regenerate(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    codes = mfa.regenerate_backup_codes(user=signed_in_user(request), request=request)
     return render(
         request, "accounts/backup_codes.html", {"codes": codes, "next": reverse("accounts:mfa")}
     )
@@ -185,6 +189,7 @@ def _disable(request: HttpRequest) -> HttpResponse:
     form = PasswordForm(request.POST)
     if not form.is_valid():
         raise ValidationError("Enter your password.")
-    mfa.disable(user=request.user, password=form.cleaned_data["password"], request=request)  # type: ignore[arg-type]
+    user = signed_in_user(request)
+    mfa.disable(user=user, password=form.cleaned_data["password"], request=request)
     messages.success(request, "Two-factor authentication is off.")
     return redirect("accounts:mfa")

@@ -34,7 +34,7 @@ class BrowserSessionMiddleware:
             if session_id and self._ended(session_id):
                 request.session.pop(SESSION_ID_KEY, None)
                 logout(request)
-            elif not stepup.passed_second_factor(request.user):  # type: ignore[arg-type]
+            elif not stepup.passed_second_factor(request.user):
                 logout(request)  # and its session record ends (accounts.signals)
         return self.get_response(request)
 
@@ -82,7 +82,7 @@ class AdminMFAMiddleware:
             and user.is_staff
         ):
             session_id = request.session.get(SESSION_ID_KEY)
-            decision = stepup.check(user=user, session_id=session_id)  # type: ignore[arg-type]
+            decision = stepup.check(user=user, session_id=session_id)
             if decision is not stepup.Gate.OK:
                 return redirects.to_gate(decision, request)
         return self.get_response(request)

@@ -32,7 +32,7 @@ class FreshMFA(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        decision = stepup.check(user=user, session_id=current_session_id(request))  # type: ignore[arg-type]
+        decision = stepup.check(user=user, session_id=current_session_id(request))
         if decision is stepup.Gate.ENROL:
             raise MFAEnrolmentRequired
         if decision is stepup.Gate.STEP_UP:

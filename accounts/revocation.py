@@ -120,7 +120,7 @@ def token_key(jti: str) -> str:
     return f"jti:{jti}"
 
 
-def _redis():  # type: ignore[no-untyped-def]
+def _redis():
     """The raw Redis client in service mode; ``None`` in embedded mode."""
     if not settings.SERVICE_CACHE:
         return None
@@ -188,7 +188,7 @@ def _ask_redis(keys: list[str]) -> bool | None:
     return any(value is not None for value in values[1:])
 
 
-def _repair(client, mark: int | None) -> None:  # type: ignore[no-untyped-def]
+def _repair(client, mark: int | None) -> None:
     try:
         reload_redis(client)
     except Exception:  # Redis failed again: the mark stays, the database keeps answering
@@ -208,7 +208,7 @@ def _ask_database(keys: list[str]) -> bool:
     return bool(found)
 
 
-def reload_redis(client) -> int:  # type: ignore[no-untyped-def]
+def reload_redis(client) -> int:
     """Copy every live revocation from the database into Redis; return how many."""
     now = timezone.now()
     rows = list(RevokedToken.objects.filter(expires_at__gt=now).values_list("key", "expires_at"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -18,7 +19,7 @@ def active_sessions(user: User) -> QuerySet[UserSession]:
     return UserSession.objects.active().filter(user=user).order_by("-created_at")
 
 
-def active_session(user: User, session_id: object) -> UserSession | None:
+def active_session(user: User, session_id: UUID | str) -> UserSession | None:
     """One of the user's own active sessions; someone else's is simply not found (AUTHZ-4)."""
     return active_sessions(user).filter(pk=session_id).first()
 

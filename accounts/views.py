@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors
+from accounts.api_helpers import signed_in_user
 from accounts.forms import LoginForm, PasswordChangeForm, SignupForm, TokenForm
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
@@ -123,10 +124,11 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
         return gate
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        user = signed_in_user(request)
         try:
             changed = auth.change_password(
-                user=request.user,
-                request=request,  # type: ignore[arg-type]
+                user=user,
+                request=request,
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
                 keep_session_id=request.session.get(SESSION_ID_KEY),
@@ -136,7 +138,7 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field, error)
         else:
-            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, user)
             request.session.pop(PASSWORD_CHANGE_FLAG, None)
             auth.rebind_browser_session(
                 request.session.get(SESSION_ID_KEY), request.session.session_key
@@ -160,21 +162,22 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _end_from_page(request, current)
         return redirect("accounts:sessions")
-    sessions = selectors.active_sessions(request.user)  # type: ignore[arg-type]
+    sessions = selectors.active_sessions(signed_in_user(request))
     return render(request, "accounts/sessions.html", {"sessions": sessions, "current": current})
 
 
 def _end_from_page(request: HttpRequest, current: str | None) -> None:
-    user = request.user
+    user = signed_in_user(request)
     if request.POST.get("action") == "others":
-        ended = end_other_sessions(user=user, keep_session_id=current, request=request)  # type: ignore[arg-type]
+        ended = end_other_sessions(user=user, keep_session_id=current, request=request)
         messages.success(
             request,
             f"Signed out {ended.sessions} other session(s); revoked {ended.tokens} API token(s).",
         )
         return
+    session_id = request.POST.get("session_id")
     try:
-        session = selectors.active_session(user, request.POST.get("session_id"))  # type: ignore[arg-type]
+        session = selectors.active_session(user, session_id) if session_id else None
     except ValidationError:
         session = None
     if session is None or str(session.pk) == current:
@@ -193,11 +196,11 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
     Creating one is a sensitive operation (MFA-6, #10 item 4): MFA users need a fresh code,
     roles that must enrol must have enrolled, and users without MFA confirm their password.
     """
-    user = request.user
+    user = signed_in_user(request)
     if request.method == "POST" and "revoke" in request.POST:
-        token = selectors.listed_token(user, request.POST["revoke"])  # type: ignore[arg-type]
+        token = selectors.listed_token(user, request.POST["revoke"])
         if token is not None:
-            api_tokens.revoke_token(token=token, actor=user, request=request)  # type: ignore[arg-type]
+            api_tokens.revoke_token(token=token, actor=user, request=request)
             messages.success(request, "Token revoked.")
         return redirect("accounts:tokens")
     creating = request.method == "POST" and "name" in request.POST
@@ -214,7 +217,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
             return locked_out_response(request, exc.retry_after)
         if created is not None:
             form = _token_form(request, None)
-    tokens = selectors.listed_tokens(user)  # type: ignore[arg-type]
+    tokens = selectors.listed_tokens(user)
     return render(
         request,
         "accounts/tokens.html",
@@ -226,24 +229,24 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
 def _token_form(request: HttpRequest, data: object) -> TokenForm:
     """The new-token form; it asks for the password when a user without MFA has no fresh
     step-up in this session."""
-    user = request.user
-    fresh = selectors.step_up_fresh(request.session.get(SESSION_ID_KEY), user)  # type: ignore[arg-type]
-    ask = not selectors.has_mfa(user) and not fresh  # type: ignore[arg-type]
-    return TokenForm(data, allowed=api_tokens.allowed_scopes(user), ask_password=ask)  # type: ignore[arg-type]
+    user = signed_in_user(request)
+    fresh = selectors.step_up_fresh(request.session.get(SESSION_ID_KEY), user)
+    ask = not selectors.has_mfa(user) and not fresh
+    return TokenForm(data, allowed=api_tokens.allowed_scopes(user), ask_password=ask)
 
 
 def _create_token_from_page(request: HttpRequest, form: TokenForm) -> str | None:
     """The new token's secret, or None with the reasons added to ``form``."""
     data = form.cleaned_data
-    user = request.user
+    user = signed_in_user(request)
     if "password" in form.fields:
-        if not auth.confirm_password(user=user, password=data["password"], request=request):  # type: ignore[arg-type]
+        if not auth.confirm_password(user=user, password=data["password"], request=request):
             form.add_error("password", "The password is not correct.")
             return None
         mfa.mark_step_up(request.session.get(SESSION_ID_KEY))
     try:
         return api_tokens.create_token(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             name=data["name"],
             scopes=data["scopes"],
             expires_in_days=data.get("expires_in_days"),

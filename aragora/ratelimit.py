@@ -155,7 +155,7 @@ def hit(request: HttpRequest, policy: str, *, key: str | None = None) -> Usage:
         return _count(caches["local"], policy, rate, key)
 
 
-def _count(cache, policy: str, rate: str, key: str) -> Usage:  # type: ignore[no-untyped-def]
+def _count(cache, policy: str, rate: str, key: str) -> Usage:
     """One atomic increment; a missing counter is created with ``add`` (first writer wins).
 
     Incrementing first makes the common case (the window's counter exists) one round trip.
@@ -199,13 +199,13 @@ class RatePolicyThrottle(BaseThrottle):
         return self.usage.retry_after if self.usage else None
 
 
-def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):  # type: ignore[no-untyped-def]
+def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):
     """Decorator applying a named policy to a Django (page) view for the given methods, through
     the same gate as the API (``enforce``): a blocked user is refused by pages and API alike."""
 
-    def decorator(view):  # type: ignore[no-untyped-def]
+    def decorator(view):
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def wrapped(request: HttpRequest, *args, **kwargs):
             if (
                 request.method in methods
                 and settings.RATELIMIT_ENABLE

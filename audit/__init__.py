@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
+
+    from audit.events import EventType
+    from audit.models import AuditEvent
 
 
-def record(*args: Any, **kwargs: Any) -> Any:
-    """The single entry point for security events (see ``audit.services.record``)."""
+def record(
+    event_type: EventType,
+    *,
+    actor: Model | None = None,
+    target: Model | None = None,
+    request: HttpRequest | None = None,
+    **data: Any,
+) -> AuditEvent:
+    """The single entry point for security events (see ``audit.services.record``): one event
+    of ``event_type`` by ``actor`` on ``target``, with the client of ``request``; ``data`` is
+    redacted of secrets before it is stored (AUDIT-1, AUDIT-2)."""
+    # Imported here, not above: the package is imported while apps load, before models can be.
     from audit.services import record as _record
 
-    return _record(*args, **kwargs)
+    return _record(event_type, actor=actor, target=target, request=request, **data)

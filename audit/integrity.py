@@ -17,14 +17,14 @@ except ImportError:  # PLACEHOLDER: replaced by the sealing work
 
     from audit.models import AuditEvent
 
-    class VerifyResult(NamedTuple):  # type: ignore[no-redef]
+    class VerifyResult(NamedTuple):
         """What a verification found: ``first_bad_id`` is None when the trail is intact."""
 
         ok: bool
         checked: int
         first_bad_id: int | None
 
-    def verify_trail() -> VerifyResult:  # type: ignore[misc]
+    def verify_trail() -> VerifyResult:
         """PLACEHOLDER (replaced by the sealing work): counts events, verifies nothing."""
         return VerifyResult(ok=True, checked=AuditEvent.objects.count(), first_bad_id=None)
 

@@ -62,7 +62,7 @@ def _build(
 ) -> AuditEvent:
     event = AuditEvent(event_type=event_type.value, data=redact_data(data))
     if actor is not None and getattr(actor, "pk", None) is not None:
-        event.actor_id = actor.pk  # type: ignore[attr-defined]
+        event.actor_id = actor.pk
     if target is not None:
         event.target_type = target._meta.label_lower
         event.target_id = str(target.pk)

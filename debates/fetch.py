@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -57,7 +57,7 @@ class Page:
 
 def _resolve(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({info[4][0] for info in infos})
+    return sorted({str(info[4][0]) for info in infos})  # the address; the port etc. follow
 
 
 # Tests swap this for a resolver of their own (a public-looking name that points inside).
@@ -176,7 +176,14 @@ def _allowed(host: str, port: int, address: IPAddress | None) -> bool:
     return False
 
 
-class _DeadlineMixin:
+# The mixin below is only ever mixed into sockets: to the type checker it is one.
+if TYPE_CHECKING:
+    _SocketBase = socket.socket
+else:
+    _SocketBase = object
+
+
+class _DeadlineMixin(_SocketBase):
     """Every receive waits only for what is left of the fetch's deadline (never a fresh timeout
     per read, which a dripping server renews forever)."""
 
@@ -186,15 +193,15 @@ class _DeadlineMixin:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("The fetch deadline passed.")
-        self.settimeout(remaining)  # type: ignore[attr-defined]
+        self.settimeout(remaining)
 
     def recv(self, *args: Any) -> bytes:
         self._arm()
-        return super().recv(*args)  # type: ignore[misc, no-any-return]
+        return super().recv(*args)
 
     def recv_into(self, *args: Any) -> int:
         self._arm()
-        return super().recv_into(*args)  # type: ignore[misc, no-any-return]
+        return super().recv_into(*args)
 
 
 class _DeadlineSocket(_DeadlineMixin, socket.socket):
@@ -234,14 +241,16 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         context = ssl.create_default_context()
         context.sslsocket_class = _DeadlineSSLSocket
         super().__init__(address, port, context=context)
+        self._tls_context = context  # ours to wrap with: http.client keeps its copy private
         self._server_name = server_name
         self._deadline = deadline
 
     def connect(self) -> None:
         raw = _open(self.host, self.port, self._deadline)
-        tls = self._context.wrap_socket(  # type: ignore[attr-defined]
+        wrapped = self._tls_context.wrap_socket(
             raw, server_hostname=self._server_name, do_handshake_on_connect=False
         )
+        tls = cast(_DeadlineSSLSocket, wrapped)  # the context's sslsocket_class (see __init__)
         tls.deadline = self._deadline
         tls._arm()  # the handshake is bounded by what is left, as one operation
         tls.do_handshake()

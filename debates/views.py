@@ -10,26 +10,29 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.api_helpers import signed_in_user
 from aragora.ratelimit import rate_limit
 from debates import selectors, services, uploads
 from debates.fetch import FetchRefused
 from debates.forms import AttachmentForm, DebateForm, SourceForm
+from debates.models import Debate
 
 
 @login_required
 @rate_limit("debates")
 @require_http_methods(["GET", "POST"])
 def debate_list_page(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("debates.view_debate"):
+    user = signed_in_user(request)
+    if not user.has_perm("debates.view_debate"):
         raise PermissionDenied
     form = DebateForm(request.POST or None)
     if request.method == "POST":
-        if not request.user.has_perm("debates.add_debate"):
+        if not user.has_perm("debates.add_debate"):
             raise PermissionDenied
         if form.is_valid():
-            debate = services.create_debate(owner=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            debate = services.create_debate(owner=user, **form.cleaned_data)
             return redirect("debates:detail", debate_id=debate.pk)
-    debates = selectors.visible_debates(request.user)[:100]  # type: ignore[arg-type]
+    debates = selectors.visible_debates(user)[:100]
     return render(
         request,
         "debates/list.html",
@@ -41,10 +44,11 @@ def debate_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def debate_detail_page(request: HttpRequest, debate_id: int) -> HttpResponse:
-    debate = selectors.visible_debate(request.user, debate_id)  # type: ignore[arg-type]
+    user = signed_in_user(request)
+    debate = selectors.visible_debate(user, debate_id)
     if debate is None:
         raise Http404
-    services.read_debate(debate=debate, reader=request.user, request=request)  # type: ignore[arg-type]
+    services.read_debate(debate=debate, reader=user, request=request)
     if request.method == "POST":
         return _post(request, debate)
     return render(
@@ -56,13 +60,14 @@ def debate_detail_page(request: HttpRequest, debate_id: int) -> HttpResponse:
             "sources": debate.sources.all(),
             "source_form": SourceForm(),
             "attachment_form": AttachmentForm(),
-            "is_owner": debate.owner_id == request.user.pk,
+            "is_owner": debate.owner_id == user.pk,
         },
     )
 
 
-def _post(request: HttpRequest, debate) -> HttpResponse:  # type: ignore[no-untyped-def]
-    if debate.owner_id != request.user.pk:
+def _post(request: HttpRequest, debate: Debate) -> HttpResponse:
+    user = signed_in_user(request)
+    if debate.owner_id != user.pk:
         raise Http404
     try:
         if "url" in request.POST:
@@ -71,7 +76,7 @@ def _post(request: HttpRequest, debate) -> HttpResponse:  # type: ignore[no-unty
                 services.add_source(debate=debate, url=form.cleaned_data["url"])
                 messages.success(request, "Source added.")
         elif request.FILES.get("file"):
-            services.attach(debate=debate, upload=request.FILES["file"], uploader=request.user)  # type: ignore[arg-type]
+            services.attach(debate=debate, upload=request.FILES["file"], uploader=user)
             messages.success(request, "File attached.")
     except (FetchRefused, uploads.UploadRefused) as exc:
         messages.error(request, str(exc))

@@ -21,7 +21,7 @@ from accounts.api.serializers import (
     RolesSerializer,
     UserRolesSerializer,
 )
-from accounts.api_helpers import valid_data
+from accounts.api_helpers import signed_in_user, valid_data
 from accounts.lockout import service as lockout
 from accounts.models import EndReason, Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole
@@ -66,7 +66,7 @@ class LockoutClearView(APIView):
         cleared = lockout.clear(
             email=data.get("email"),
             ip=data.get("ip"),
-            actor=request.user,
+            actor=signed_in_user(request),
             request=request._request,
         )
         return Response({"cleared": cleared})
@@ -89,7 +89,7 @@ class UserRolesView(APIView):
         roles = set_roles(
             user=user,
             roles=requested,
-            actor=request.user,
+            actor=signed_in_user(request),
             request=request._request,
         )
         return Response({"id": user.pk, "roles": roles})
@@ -105,6 +105,9 @@ class UserSessionsRevokeView(APIView):
     def post(self, request: Request, user_id: int) -> Response:
         user = get_object_or_404(User, pk=user_id)
         revoked = end_sessions(
-            user=user, reason=EndReason.ADMIN, actor=request.user, request=request._request
+            user=user,
+            reason=EndReason.ADMIN,
+            actor=signed_in_user(request),
+            request=request._request,
         )
         return Response({"revoked": revoked})

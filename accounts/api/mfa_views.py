@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_otp import login as otp_login
 from drf_spectacular.utils import extend_schema
@@ -22,7 +23,12 @@ from accounts.api.serializers import (
     StepUpSerializer,
     VerifySerializer,
 )
-from accounts.api_helpers import InvalidCodeError, current_session_id, valid_data
+from accounts.api_helpers import (
+    InvalidCodeError,
+    current_session_id,
+    signed_in_user,
+    valid_data,
+)
 from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
@@ -36,7 +42,7 @@ class TOTPSetupView(APIView):
 
     @extend_schema(request=None, responses={200: SetupSerializer})
     def post(self, request: Request) -> Response:
-        body = mfa.begin_setup(user=request.user, request=request._request)
+        body = mfa.begin_setup(user=signed_in_user(request), request=request._request)
         return Response(body, headers={"Cache-Control": NO_STORE})
 
 
@@ -48,21 +54,22 @@ class TOTPConfirmView(APIView):
     rate_policy = "auth"
 
     @extend_schema(request=CodeSerializer, responses={200: BackupCodesSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         code = valid_data(CodeSerializer, request)["code"]
+        user = signed_in_user(request)
         try:
             codes = mfa.confirm_setup(
-                user=request.user,
+                user=user,
                 code=code,
                 request=request._request,
                 session_id=current_session_id(request),
             )
         except LockedOut as exc:
-            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
+            return locked_out_response(request._request, exc.retry_after)
         if isinstance(request.successful_authenticator, SessionAuthentication):
             # The browser session that confirmed the first code has done the code step: it
             # stays signed in (MFA-5, issue #10 item 1), as when enrolling from the page.
-            otp_login(request._request, selectors.confirmed_device(request.user))
+            otp_login(request._request, selectors.confirmed_device(user))
         return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
 
 
@@ -71,7 +78,7 @@ class BackupCodesRegenerateView(APIView):
 
     @extend_schema(request=None, responses={200: BackupCodesSerializer})
     def post(self, request: Request) -> Response:
-        codes = mfa.regenerate_backup_codes(user=request.user, request=request._request)
+        codes = mfa.regenerate_backup_codes(user=signed_in_user(request), request=request._request)
         return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
 
 
@@ -81,7 +88,7 @@ class MFADisableView(APIView):
     @extend_schema(request=PasswordSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
         password = valid_data(PasswordSerializer, request)["password"]
-        mfa.disable(user=request.user, password=password, request=request._request)
+        mfa.disable(user=signed_in_user(request), password=password, request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -93,7 +100,7 @@ class MFAVerifyView(APIView):
     rate_policy = "auth"
 
     @extend_schema(request=VerifySerializer, responses={200: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         data = valid_data(VerifySerializer, request)
         try:
             challenge = mfa.open_challenge(data["mfa_token"])
@@ -105,7 +112,7 @@ class MFAVerifyView(APIView):
         except mfa.InvalidCode:
             raise InvalidCodeError from None
         except LockedOut as exc:
-            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
+            return locked_out_response(request._request, exc.retry_after)
         tokens = auth.login_api(user=user, request=request._request)
         mfa.mark_step_up(str(tokens.session.pk))
         return token_response(request._request, tokens, transport=challenge.transport)
@@ -121,16 +128,15 @@ class StepUpView(APIView):
     rate_policy = "auth"
 
     @extend_schema(request=CodeSerializer, responses={200: StepUpSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         code = valid_data(CodeSerializer, request)["code"]
+        user = signed_in_user(request)
         try:
-            mfa.verify_code(
-                user=request.user, code=code, request=request._request, completes_login=False
-            )
+            mfa.verify_code(user=user, code=code, request=request._request, completes_login=False)
         except mfa.InvalidCode:
             raise InvalidCodeError from None
         except LockedOut as exc:
-            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
+            return locked_out_response(request._request, exc.retry_after)
         expires = mfa.mark_step_up(current_session_id(request))
         return Response({"step_up_expires_at": expires})
 
@@ -144,5 +150,5 @@ class AdminMFAResetView(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, user_id: int) -> Response:
         target = get_object_or_404(User, pk=user_id)
-        mfa.admin_reset(target=target, actor=request.user, request=request._request)
+        mfa.admin_reset(target=target, actor=signed_in_user(request), request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

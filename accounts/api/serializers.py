@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from accounts.models import Scope
+from accounts.models import Scope, UserSession
 from accounts.roles import Role
 
 
@@ -59,7 +61,7 @@ class SessionSerializer(serializers.Serializer):
     user_agent = serializers.CharField()
     current = serializers.SerializerMethodField()
 
-    def get_current(self, session) -> bool:  # type: ignore[no-untyped-def]
+    def get_current(self, session: UserSession) -> bool:
         return str(session.pk) == str(self.context.get("current_session_id"))
 
 
@@ -161,7 +163,7 @@ class ClearSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254, required=False)
     ip = serializers.IPAddressField(required=False)
 
-    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("email") and not attrs.get("ip"):
             raise serializers.ValidationError("Give an email, an ip, or both.")
         return attrs

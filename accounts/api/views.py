@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth import update_session_auth_hash
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
@@ -17,11 +18,16 @@ from rest_framework.views import APIView
 from accounts import selectors
 from accounts.api import serializers as s
 from accounts.api.responses import NO_STORE, clear_auth_cookies, token_response
-from accounts.api_helpers import InvalidCredentials, current_session_id, valid_data
+from accounts.api_helpers import (
+    InvalidCredentials,
+    current_session_id,
+    signed_in_user,
+    valid_data,
+)
 from accounts.authentication import TokenInvalid
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
-from accounts.models import EndReason
+from accounts.models import EndReason, UserSession
 from accounts.permissions import FreshMFA
 from accounts.services import auth, mfa
 from accounts.services.sessions import end_other_sessions, end_session
@@ -53,14 +59,14 @@ class LoginView(APIView):
     rate_policy = "auth"
 
     @extend_schema(request=s.LoginSerializer, responses={200: s.TokenPairSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         data = valid_data(s.LoginSerializer, request)
         try:
             user = auth.check_credentials(
                 request=request._request, email=data["email"], password=data["password"]
             )
         except LockedOut as exc:
-            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
+            return locked_out_response(request._request, exc.retry_after)
         if user is None:
             raise InvalidCredentials
         if selectors.has_mfa(user):  # MFA-5: the password alone never yields a token
@@ -118,10 +124,10 @@ class LogoutView(APIView):
         clear_auth_cookies(response)
         return response
 
-    def _session(self, request: Request):  # type: ignore[no-untyped-def]
+    def _session(self, request: Request) -> UserSession | None:
         sid = current_session_id(request)
         if sid and request.user.is_authenticated:
-            return selectors.active_session(request.user, sid)
+            return selectors.active_session(signed_in_user(request), sid)
         secret = valid_data(s.RefreshSerializer, request).get("refresh")
         return auth.session_for_refresh(secret) if secret else None
 
@@ -133,7 +139,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: s.MeSerializer})
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = signed_in_user(request)
         body = {
             "id": user.pk,
             "email": user.email,
@@ -152,8 +158,9 @@ class PasswordChangeView(APIView):
     @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
     def post(self, request: Request) -> Response:
         data = valid_data(s.PasswordChangeSerializer, request)
+        user = signed_in_user(request)
         changed = auth.change_password(
-            user=request.user,
+            user=user,
             current_password=data["current_password"],
             new_password=data["new_password"],
             request=request._request,
@@ -161,7 +168,7 @@ class PasswordChangeView(APIView):
             access_jti=getattr(request._request, "aragora_token_jti", None),
         )
         if changed.tokens is None:  # a browser session: Django keeps it signed in
-            update_session_auth_hash(request._request, request.user)
+            update_session_auth_hash(request._request, user)
             auth.rebind_browser_session(
                 current_session_id(request), request._request.session.session_key
             )
@@ -180,7 +187,7 @@ class SessionListView(APIView):
 
     @extend_schema(responses={200: s.SessionListSerializer})
     def get(self, request: Request) -> Response:
-        sessions = selectors.active_sessions(request.user)
+        sessions = selectors.active_sessions(signed_in_user(request))
         context = {"current_session_id": current_session_id(request)}
         data = s.SessionSerializer(sessions, many=True, context=context).data
         return Response({"results": data}, headers={"Cache-Control": NO_STORE})
@@ -193,7 +200,7 @@ class SessionDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, session_id: str) -> Response:
-        session = selectors.active_session(request.user, session_id)
+        session = selectors.active_session(signed_in_user(request), session_id)
         if session is None:
             raise NotFound
         end_session(session=session, reason=EndReason.REVOKED, request=request._request)
@@ -208,6 +215,8 @@ class RevokeOtherSessionsView(APIView):
     @extend_schema(request=None, responses={200: s.OthersRevokedSerializer})
     def post(self, request: Request) -> Response:
         ended = end_other_sessions(
-            user=request.user, keep_session_id=current_session_id(request), request=request._request
+            user=signed_in_user(request),
+            keep_session_id=current_session_id(request),
+            request=request._request,
         )
         return Response({"revoked": ended.sessions, "tokens_revoked": ended.tokens})

@@ -116,7 +116,7 @@ class RedisStore:
 
     name = "redis"
 
-    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client) -> None:
         self.client = client
 
     def reserve(

@@ -25,6 +25,7 @@ import random
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -113,7 +114,7 @@ def clear(
     *,
     email: str | None = None,
     ip: str | None = None,
-    actor=None,  # type: ignore[no-untyped-def]
+    actor=None,
     request: HttpRequest | None = None,
 ) -> int:
     """Forget failures and locks of an email and/or an IP; audited. Returns keys cleared."""
@@ -132,7 +133,7 @@ def purge_idle() -> int:
     return DatabaseStore().purge_idle(clock.now())
 
 
-def _describe(key: Key) -> dict[str, str]:
+def _describe(key: Key) -> dict[str, Any]:
     """How a key appears in the audit trail: IPs as they are, emails as keyed hashes."""
     if key.key_type == "email":
         return {"key_type": "email", "email_hash": email_hash(key.value)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -80,18 +80,13 @@ def check_credentials(*, request: HttpRequest, email: str, password: str) -> Use
     if user is None:
         lockout.record_failure(reservation, request=request)
         _audit_failure(request, email, outcome="invalid_credentials")
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _audit_failure(request: HttpRequest, email: str, *, outcome: str) -> None:
     known = User.objects.filter(email=normalize_email(email)).first()
-    audit.record(
-        EventType.LOGIN_FAILED,
-        actor=known,
-        request=request,
-        outcome=outcome,
-        **({} if known else {"email_hash": email_hash(email)}),
-    )
+    unknown: dict[str, Any] = {} if known else {"email_hash": email_hash(email)}
+    audit.record(EventType.LOGIN_FAILED, actor=known, request=request, outcome=outcome, **unknown)
 
 
 def confirm_password(*, user: User, password: str, request: HttpRequest) -> bool:

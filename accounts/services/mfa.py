@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -195,7 +196,7 @@ def _under_lockout(
     result = check()
     if result is None:
         lockout.record_failure(reservation, request=request)
-        where = {"stage": stage} if stage else {}
+        where: dict[str, Any] = {"stage": stage} if stage else {}
         audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request, **where)
         return None
     lockout.record_success(reservation, complete=completes_login)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -81,15 +82,15 @@ def end_session(
 
 
 def _django_session_store(session_key: str) -> SessionBase:
-    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    return engine(session_key=session_key)  # type: ignore[no-any-return]
+    engine: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    return engine(session_key=session_key)
 
 
 def end_sessions(
     *,
     user: User,
     reason: EndReason,
-    keep_session_id: object | None = None,
+    keep_session_id: UUID | str | None = None,
     actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> int:

@@ -77,14 +77,19 @@ def client_key(request: HttpRequest) -> str:
     return ip_key(client_ip(request))
 
 
+# Where ``client_ip`` keeps its answer on the request (an ad-hoc attribute, until the typed
+# request notes of #11 replace them).
+_CACHE_ATTR = "_aragora_client_ip"
+
+
 def client_ip(request: HttpRequest) -> str:
     """The client IP of ``request`` (computed once per request)."""
-    cached = getattr(request, "_aragora_client_ip", None)
+    cached: str | None = getattr(request, _CACHE_ATTR, None)
     if cached is None:
         cached = resolve_client_ip(
             request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
         )
-        request._aragora_client_ip = cached  # type: ignore[attr-defined]
+        setattr(request, _CACHE_ATTR, cached)
     return cached
 
 

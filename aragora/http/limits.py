@@ -89,9 +89,11 @@ class RequestLimitsMiddleware:
 
     @staticmethod
     def _count_parts(request: HttpRequest) -> None:
-        boundary = request.content_params.get("boundary", "")
+        boundary = (request.content_params or {}).get("boundary", "")
         if boundary and hasattr(request, "_stream"):
-            request._stream = PartCountingStream(  # type: ignore[attr-defined]
+            # Django reads its body stream only through read()/readline(): the stubs' BinaryIO
+            # is stricter than Django itself.
+            request._stream = PartCountingStream(  # type: ignore[assignment]
                 request._stream, boundary.encode("latin-1"), settings.MAX_MULTIPART_PARTS
             )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -10,9 +13,10 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from accounts.api_helpers import valid_data
+from accounts.api_helpers import signed_in_user, valid_data
 from accounts.models import Scope
 from accounts.permissions import MethodPerms
 from debates import selectors, services, uploads
@@ -25,6 +29,7 @@ from debates.api.serializers import (
     UploadSerializer,
 )
 from debates.fetch import FetchRefused
+from debates.models import Debate
 
 
 class DebateListView(generics.ListCreateAPIView):
@@ -36,11 +41,12 @@ class DebateListView(generics.ListCreateAPIView):
     token_scopes = {"GET": Scope.DEBATES_READ, "POST": Scope.DEBATES_WRITE}
     rate_policy = {"POST": "debates"}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.visible_debates(self.request.user)
+    def get_queryset(self) -> QuerySet[Debate]:
+        return selectors.visible_debates(signed_in_user(self.request))
 
-    def perform_create(self, serializer: DebateSerializer) -> None:
-        debate = services.create_debate(owner=self.request.user, **serializer.validated_data)
+    def perform_create(self, serializer: BaseSerializer[Debate]) -> None:
+        owner = signed_in_user(self.request)
+        debate = services.create_debate(owner=owner, **serializer.validated_data)
         serializer.instance = debate
 
 
@@ -51,10 +57,12 @@ class DebateDetailView(APIView):
 
     @extend_schema(responses={200: DebateSerializer})
     def get(self, request: Request, debate_id: int) -> Response:
-        debate = selectors.visible_debate(request.user, debate_id)
+        debate = selectors.visible_debate(signed_in_user(request), debate_id)
         if debate is None:
             raise NotFound
-        services.read_debate(debate=debate, reader=request.user, request=request._request)
+        services.read_debate(
+            debate=debate, reader=signed_in_user(request), request=request._request
+        )
         return Response(DebateSerializer(debate).data)
 
 
@@ -67,7 +75,7 @@ class AttachmentUploadView(APIView):
     rate_policy = "upload"
     parser_classes = [MultiPartParser]
 
-    def initial(self, request: Request, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # The size cap counts bytes as they stream in, before Django's own handlers.
         request._request.upload_handlers.insert(0, uploads.MaxSizeUploadHandler(request._request))
         super().initial(request, *args, **kwargs)
@@ -76,14 +84,16 @@ class AttachmentUploadView(APIView):
         request={"multipart/form-data": UploadSerializer}, responses={201: AttachmentSerializer}
     )
     def post(self, request: Request, debate_id: int) -> Response:
-        debate = selectors.owned_debate(request.user, debate_id)
+        debate = selectors.owned_debate(signed_in_user(request), debate_id)
         if debate is None:
             raise NotFound
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": ["Attach a file in the 'file' field."]})
         try:
-            attachment = services.attach(debate=debate, upload=upload, uploader=request.user)
+            attachment = services.attach(
+                debate=debate, upload=upload, uploader=signed_in_user(request)
+            )
         except uploads.UploadRefused as exc:
             raise ValidationError({"file": [str(exc)]}) from None
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
@@ -96,10 +106,12 @@ class AttachmentDownloadView(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, debate_id: int, attachment_id: int) -> FileResponse:
-        attachment = selectors.visible_attachment(request.user, debate_id, attachment_id)
+        attachment = selectors.visible_attachment(signed_in_user(request), debate_id, attachment_id)
         if attachment is None:
             raise NotFound
-        services.download(attachment=attachment, reader=request.user, request=request._request)
+        services.download(
+            attachment=attachment, reader=signed_in_user(request), request=request._request
+        )
         response = FileResponse(
             uploads.stored_path(attachment.stored_name).open("rb"),
             as_attachment=True,
@@ -120,7 +132,7 @@ class SourceCreateView(APIView):
 
     @extend_schema(request=SourceInputSerializer, responses={201: SourceSerializer})
     def post(self, request: Request, debate_id: int) -> Response:
-        debate = selectors.owned_debate(request.user, debate_id)
+        debate = selectors.owned_debate(signed_in_user(request), debate_id)
         if debate is None:
             raise NotFound
         url = valid_data(SourceInputSerializer, request)["url"]
@@ -140,13 +152,13 @@ class DebateHideView(APIView):
 
     @extend_schema(request=HideSerializer, responses={200: DebateSerializer})
     def post(self, request: Request, debate_id: int) -> Response:
-        debate = selectors.visible_debate(request.user, debate_id)
+        debate = selectors.visible_debate(signed_in_user(request), debate_id)
         if debate is None:
             raise NotFound
         services.set_hidden(
             debate=debate,
             hidden=valid_data(HideSerializer, request)["hidden"],
-            moderator=request.user,
+            moderator=signed_in_user(request),
             request=request._request,
         )
         return Response(DebateSerializer(debate).data)
