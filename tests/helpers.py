@@ -71,15 +71,21 @@ def enrol_mfa(user) -> tuple[bytes, list[str]]:  # type: ignore[no-untyped-def]
 
 
 def fresh_code(user, secret: bytes) -> str:  # type: ignore[no-untyped-def]
-    """A valid TOTP code not used yet (steps now-1..now+1 are accepted, each once)."""
+    """A valid TOTP code not used yet (steps now-1..now+1 are accepted, each once).
+
+    The previous step's code stops working when the current step ends: it is offered only
+    while at least 5 s of the current step remain, so the code is still valid when the test
+    sends it a moment later."""
     import time
 
     from accounts.mfa import totp
     from accounts.models import TOTPDevice
 
     used = TOTPDevice.objects.get(user=user).last_used_step
-    now = totp.step_at(time.time())
-    for step in (now - 1, now, now + 1):
+    moment = time.time()
+    now = totp.step_at(moment)
+    left = totp.STEP_SECONDS - moment % totp.STEP_SECONDS
+    for step in (now - 1, now, now + 1) if left >= 5 else (now, now + 1):
         if step > used:
             return totp.hotp(secret, step)
     raise AssertionError("three codes used in one window; use a backup code")
