@@ -7,8 +7,14 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import schema, signals  # noqa: F401  (adapters and schema extensions)
+        from accounts import revocation, schema, signals  # noqa: F401  (adapters and schema extensions)
+        from accounts.lockout import service as lockout
         from accounts.roles import sync_role_permissions  # needs the app registry (ready)
+        from audit.retention import register_job
+
+        # PRIV-5: manage.py purge_retention runs these with every other retention job.
+        register_job("accounts.revocations", revocation.purge_expired)
+        register_job("accounts.lockouts", lockout.purge_idle)
 
         # Permissions exist only after every app migrated, so the role grants follow them.
         post_migrate.connect(sync_role_permissions, dispatch_uid="accounts.sync_roles")

@@ -74,7 +74,17 @@ def check_signing_key_length(app_configs: Any = None, **kwargs: Any) -> Messages
     return []
 
 
-# aragora.E006 to aragora.E012: values the code relies on being in range.
+@checks.register(checks.Tags.security, TAG)
+def check_audit_key_length(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E013: a short audit key lets anyone who reads the trail forge seals (AUDIT-3)."""
+    keys = settings.AUDIT_KEYS
+    if not keys or (settings.PRODUCTION and any(len(key) < 32 for key in keys)):
+        return _error("ARAGORA_AUDIT_KEYS needs a key, each of 32+ characters.", "aragora.E013")
+    return []
+
+
+# aragora.E006 to aragora.E012, aragora.E014 to aragora.E016: values the code relies on
+# being in range.
 _RANGES: list[tuple[str, Callable[[], bool], str]] = [
     (
         "aragora.E006",
@@ -110,6 +120,21 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         "aragora.E012",
         lambda: settings.AUDIT_AGGREGATE_MAX_ROWS >= 1,
         "ARAGORA_AUDIT_AGGREGATE_MAX_ROWS must be at least 1.",
+    ),
+    (
+        "aragora.E014",
+        lambda: settings.SECURITY_LOG_RETENTION_DAYS >= 1,
+        "ARAGORA_SECURITY_LOG_RETENTION_DAYS must be at least 1.",
+    ),
+    (
+        "aragora.E015",
+        lambda: settings.AUDIT_RETENTION_DAYS >= 1,
+        "ARAGORA_AUDIT_RETENTION_DAYS must be at least 1.",
+    ),
+    (
+        "aragora.E016",
+        lambda: 1 <= settings.AUDIT_PURGE_BATCH_SIZE <= 100_000,
+        "ARAGORA_AUDIT_PURGE_BATCH_SIZE must be between 1 and 100000.",
     ),
 ]
 

@@ -40,6 +40,11 @@ def test_the_test_configuration_passes_every_check(settings):
         ({"IPV6_PREFIX": 129}, "aragora.E011"),
         ({"IPV6_PREFIX": 0}, "aragora.E011"),
         ({"AUDIT_AGGREGATE_MAX_ROWS": 0}, "aragora.E012"),
+        ({"PRODUCTION": True, "AUDIT_KEYS": ["short-key"]}, "aragora.E013"),
+        ({"AUDIT_KEYS": []}, "aragora.E013"),
+        ({"SECURITY_LOG_RETENTION_DAYS": 0}, "aragora.E014"),
+        ({"AUDIT_RETENTION_DAYS": 0}, "aragora.E015"),
+        ({"AUDIT_PURGE_BATCH_SIZE": 0}, "aragora.E016"),
     ],
 )
 def test_each_unsafe_value_is_reported_with_its_id(settings, overrides, check_id):
