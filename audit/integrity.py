@@ -15,11 +15,12 @@ names the key, so older keys stay listed after a rotation and old events keep ve
 Appending (``append``) runs in one transaction: it first increments the chain's ``ChainHead``
 row (``UPDATE ... RETURNING``), which is a row lock on PostgreSQL and the write lock on SQLite
 (IMMEDIATE transactions), so concurrent writers of a chain, in any number of processes, queue
-there: each gets the next number and the previous seal, stamps ``created_at`` inside the lock
-(time order follows chain order), inserts, and stores its seal in the head before the lock is
-released. No forked chain, no reused number, no lost seal; a rolled-back insert rolls back its
-head update too, so the chain has no hole. Deferred failure events (written after a rolled-back
-request, ``audit.services.flush_deferred``) are sealed at that insert, like any other.
+there: each gets the next number and the previous event's seal (one ``UPDATE ... RETURNING``),
+stamps ``created_at`` inside the lock (time order follows chain order) and inserts before the
+lock is released. No forked chain, no reused number, no lost seal; a rolled-back insert rolls
+back its head update too, so the chain has no hole. Deferred failure events (written after a
+rolled-back request, ``audit.services.flush_deferred``) are sealed at that insert, like any
+other.
 
 Verification (``audit.verification.verify_trail``, ``manage.py verify_audit``) streams each
 chain in ``seq`` order with bounded memory and reports the first event whose seal does not
@@ -39,7 +40,7 @@ Guarantees and limits
 - Without a key, nobody can edit, insert, delete or reorder events (or forge a checkpoint)
   without ``verify_trail`` reporting the first affected event.
 - Deleting the newest events of a chain is detected against the ``ChainHead`` row (its ``seq``
-  and ``seal`` must be those of the newest event). Someone who can write the database can
+  must be that of the newest event). Someone who can write the database can
   rewind the head together with the rows, though: only an anchor kept outside the database
   (``verify_audit`` prints each head; store it elsewhere, e.g. in monitoring) detects that.
   ``TRUNCATE`` is likewise visible only against such an anchor.
@@ -68,7 +69,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.events import category_of
+from audit.events import EventType, category_of
 from audit.models import AuditEvent, ChainHead
 
 SEALED_FIELDS = (
@@ -136,22 +137,43 @@ def append(event: AuditEvent) -> AuditEvent:
         event.key_id, key = _current_key()
         event.seal = compute_seal(key, _fields(event))
         event.save(force_insert=True)
-        ChainHead.objects.filter(chain=event.chain).update(seal=event.seal)
     return event
 
 
 def _advance_head(chain: str) -> tuple[int, str]:
-    """Take the chain's lock and its next number; returns (seq, previous seal)."""
-    table = connection.ops.quote_name(ChainHead._meta.db_table)
-    sql = f"UPDATE {table} SET seq = seq + 1 WHERE chain = %s RETURNING seq, seal"  # noqa: S608
+    """Take the chain's lock and its next number; returns (seq, previous seal).
+
+    One statement: the head's row lock, the number, and the seal of the event before it.
+    """
+    head = connection.ops.quote_name(ChainHead._meta.db_table)
+    events = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = (
+        f"UPDATE {head} SET seq = seq + 1 WHERE chain = %s RETURNING seq, "  # noqa: S608
+        f"(SELECT e.seal FROM {events} e WHERE e.chain = %s AND e.seq = {head}.seq - 1)"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [chain])
+        cursor.execute(sql, [chain, chain])
         row = cursor.fetchone()
         if row is None:  # a fresh (or flushed) database: create the head, then take it
             ChainHead.objects.get_or_create(chain=chain)
-            cursor.execute(sql, [chain])
+            cursor.execute(sql, [chain, chain])
             row = cursor.fetchone()
-    return int(row[0]), str(row[1])
+    seq, prev = int(row[0]), str(row[1] or "")
+    if not prev and seq > 1:  # the event before was removed by a purge: chain onto its cut
+        prev = _cut_seal(chain, seq - 1)
+    return seq, prev
+
+
+def _cut_seal(chain: str, through_seq: int) -> str:
+    """The seal a purge checkpoint recorded for ``through_seq`` ("" if none: a break)."""
+    checkpoint = (
+        AuditEvent.objects.filter(
+            event_type=EventType.TRAIL_PURGED, data__chain=chain, data__through_seq=through_seq
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    return str(checkpoint.get("through_seal", "")) if checkpoint else ""
 
 
 @contextmanager

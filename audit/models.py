@@ -69,7 +69,6 @@ class ChainHead(models.Model):
 
     chain = models.CharField(max_length=16, choices=Chain.choices, primary_key=True)
     seq = models.BigIntegerField(default=0)
-    seal = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"{self.chain} #{self.seq}"

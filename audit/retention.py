@@ -92,10 +92,13 @@ def _delete_through(chain: str, through: int, batch_size: int) -> int:
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     sql = f"DELETE FROM {table} WHERE chain = %s AND seq >= %s AND seq <= %s"  # noqa: S608
     condemned = AuditEvent.objects.filter(chain=chain, seq__lte=through)
-    removed = 0
-    # Each batch starts at the oldest row left (an index lookup), so holes cost nothing.
-    while (low := condemned.aggregate(low=Min("seq"))["low"]) is not None:
+    removed, low = 0, condemned.aggregate(low=Min("seq"))["low"]
+    while low is not None and low <= through:
+        high = min(low + batch_size - 1, through)
         with integrity.purge_scope(), connection.cursor() as cursor:
-            cursor.execute(sql, [chain, low, min(low + batch_size - 1, through)])
-            removed += max(cursor.rowcount, 0)
+            cursor.execute(sql, [chain, low, high])
+            deleted = max(cursor.rowcount, 0)
+        removed += deleted
+        # The next range follows on; after an empty one (a hole), look the next row up.
+        low = high + 1 if deleted else condemned.filter(seq__gt=high).aggregate(m=Min("seq"))["m"]
     return removed

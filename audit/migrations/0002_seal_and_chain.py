@@ -35,7 +35,7 @@ def seal_existing(apps, schema_editor):
 
     AuditEvent = apps.get_model("audit", "AuditEvent")
     ChainHead = apps.get_model("audit", "ChainHead")
-    heads: dict[str, tuple[int, str]] = {}
+    heads: dict[str, tuple[int, str]] = {}  # chain: (seq, seal) of its newest event
     key_id, key = integrity._current_key()
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=1000):
         event.chain = category_of(event.event_type)
@@ -44,8 +44,8 @@ def seal_existing(apps, schema_editor):
         event.seal = integrity.compute_seal(key, integrity._fields(event))
         event.save(update_fields=["chain", "seq", "prev_seal", "key_id", "seal"])
         heads[event.chain] = (event.seq, event.seal)
-    for chain, (seq, seal) in heads.items():
-        ChainHead.objects.create(chain=chain, seq=seq, seal=seal)
+    for chain, (seq, _seal) in heads.items():
+        ChainHead.objects.create(chain=chain, seq=seq)
 
 
 def add_trigger(apps, schema_editor):
@@ -114,7 +114,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("seq", models.BigIntegerField(default=0)),
-                ("seal", models.CharField(blank=True, max_length=64)),
             ],
         ),
         migrations.RunPython(seal_existing, migrations.RunPython.noop),

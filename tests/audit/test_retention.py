@@ -91,6 +91,18 @@ def test_events_after_a_purge_verify_and_a_second_purge_removes_nothing_more(mon
     assert result.checked == AuditEvent.objects.count()
 
 
+def test_a_chain_purged_to_its_last_event_goes_on_verifiably(monkeypatch):
+    _at(monkeypatch, 200)
+    old = [audit.record(EventType.LOGIN_FAILED, n=i) for i in range(3)]
+    monkeypatch.undo()
+
+    assert _purge()["security"] == 3  # every security event went
+    after = audit.record(EventType.LOGIN_FAILED, n="after")
+
+    assert (after.seq, after.prev_seal) == (4, old[-1].seal)
+    assert verify_trail().ok is True
+
+
 def test_a_row_deleted_outside_the_purge_is_still_detected_after_a_purge(monkeypatch):
     made = _old_and_new(monkeypatch)
     victim, after = made["kept"][0], made["kept"][1]  # the first audit events kept (300 days)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.models import ChainHead
+from audit.models import AuditEvent, ChainHead
 from audit.services import verify_trail
 
 
@@ -23,4 +23,7 @@ class Command(BaseCommand):
         self.stdout.write(f"audit trail ok: {result.checked} events checked")
         # Heads to keep outside the database: they detect a rewound tail (audit.integrity).
         for head in ChainHead.objects.order_by("chain"):
-            self.stdout.write(f"head {head.chain} seq={head.seq} seal={head.seal}")
+            seal = AuditEvent.objects.filter(chain=head.chain, seq=head.seq).values_list(
+                "seal", flat=True
+            )
+            self.stdout.write(f"head {head.chain} seq={head.seq} seal={seal.first() or ''}")
