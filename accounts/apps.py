@@ -8,9 +8,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import revocation, schema, signals  # noqa: F401  (adapters and schema extensions)
-        from accounts.lockout import service as lockout
+        from accounts.lockout import service as lockout  # a retention job: models, so ready
         from accounts.roles import sync_role_permissions  # needs the app registry (ready)
-        from audit.retention import register_job
+        from audit.retention import register_job  # audit's models need the registry too
 
         # PRIV-5: manage.py purge_retention runs these with every other retention job.
         register_job("accounts.revocations", revocation.purge_expired)

@@ -50,6 +50,9 @@ Guarantees and limits
   PRIV-4, which must re-establish verifiability of what it rewrites; not built yet). A
   database superuser can still drop the trigger: the seals are the evidence, the trigger the
   fence.
+- An event recorded inside a longer transaction holds its chain's lock until that transaction
+  ends, so other writers of the chain wait for it (and PostgreSQL may break a lock cycle by
+  aborting one): record events late in a transaction, as the services do.
 - A holder of an audit key can forge a consistent chain: keep the keys out of the database's
   reach (environment or secret store).
 """
