@@ -181,9 +181,16 @@ def _cut_seal(chain: str, through_seq: int) -> str:
 
 @contextmanager
 def purge_scope() -> Iterator[None]:
-    """A transaction in which the PostgreSQL trigger lets the retention purge DELETE rows."""
+    """A transaction in which the PostgreSQL trigger lets the retention purge DELETE rows.
+
+    Its commit does not wait for the disk (``synchronous_commit`` off for it alone): a batch
+    lost in a crash only brings condemned rows back, which the next run deletes again.
+    """
     with transaction.atomic():
         _set_local("aragora.audit_purge")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         yield
 
 

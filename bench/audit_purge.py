@@ -156,7 +156,12 @@ def raw_delete() -> tuple[float, int]:
 def purge_child(url: str) -> None:
     """Run in its own process: the beat task's code, then its time and peak RSS as JSON."""
     setup(url, migrate=False)
+    from django.db import connection
+
     from audit.tasks import purge_audit_trail
+
+    with connection.cursor() as cursor:  # connected, like the raw DELETE's warm connection
+        cursor.execute("SELECT count(*) FROM audit_chainhead")
 
     rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
