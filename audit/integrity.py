@@ -40,16 +40,17 @@ Guarantees and limits
 - Without a key, nobody can edit, insert, delete or reorder events (or forge a checkpoint)
   without ``verify_trail`` reporting the first affected event.
 - Deleting the newest events of a chain is detected against the ``ChainHead`` row (its ``seq``
-  must be that of the newest event). Someone who can write the database can
-  rewind the head together with the rows, though: only an anchor kept outside the database
-  (``verify_audit`` prints each head; store it elsewhere, e.g. in monitoring) detects that.
+  must be that of the newest event). Someone who can write the database can rewind the head
+  together with the rows, though: only an anchor kept outside the database (``verify_audit``
+  prints each head's number and seal; store them elsewhere, e.g. in monitoring) detects that.
   ``TRUNCATE`` is likewise visible only against such an anchor.
 - On PostgreSQL a trigger refuses UPDATE and DELETE on the table except inside the retention
   purge's transactions (``purge_scope``: ``SET LOCAL aragora.audit_purge = 'on'``) and, for
   UPDATE only, inside ``erasure_scope`` (the hook for the erasure pseudonymisation of issue #13,
-  PRIV-4, which must re-establish verifiability of what it rewrites; not built yet). A
-  database superuser can still drop the trigger: the seals are the evidence, the trigger the
-  fence.
+  PRIV-4, which must re-establish verifiability of what it rewrites; not built yet). Deleting
+  a user who has events is therefore refused there too: the actor link's ``SET NULL`` is an
+  UPDATE of sealed rows, which only that hook may make. A database superuser can still drop
+  the trigger: the seals are the evidence, the trigger the fence.
 - An event recorded inside a longer transaction holds its chain's lock until that transaction
   ends, so other writers of the chain wait for it (and PostgreSQL may break a lock cycle by
   aborting one): record events late in a transaction, as the services do.
