@@ -64,10 +64,11 @@ class _Walk:
 
     def check_heads(self) -> None:
         """The newest event of each chain must be the one its head names (no truncation)."""
-        for head in ChainHead.objects.all():
-            state = self.state(head.chain)
-            if head.seq > state.cut_seq and head.seq != state.seq:
-                raise _Bad(state.last_id)
+        heads = dict(ChainHead.objects.values_list("chain", "seq"))
+        for chain in sorted(set(heads) | set(self.chains)):
+            state, head_seq = self.state(chain), heads.get(chain)
+            if head_seq is None or (head_seq > state.cut_seq and head_seq != state.seq):
+                raise _Bad(state.last_id)  # rows past the newest left, or the head removed
 
 
 def _same(a: str, b: str) -> bool:

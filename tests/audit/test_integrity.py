@@ -12,7 +12,7 @@ from django.db import transaction
 import audit
 from audit import integrity
 from audit.events import CATEGORIES, EventType
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChainHead
 from audit.services import deferred_failures, verify_trail
 from tests.factories import UserFactory
 
@@ -78,6 +78,12 @@ def test_deleting_the_newest_events_is_detected_against_the_chain_head():
     events = _trail()
     _delete(events[3], events[4])
     assert verify_trail().first_bad_id == events[2].pk
+
+
+def test_removing_a_chain_head_is_detected():
+    events = _trail()
+    ChainHead.objects.all().delete()
+    assert verify_trail().first_bad_id == events[4].pk
 
 
 def test_inserting_a_forged_event_is_detected_at_it():
