@@ -15,12 +15,13 @@ names the key, so older keys stay listed after a rotation and old events keep ve
 Appending (``append``) runs in one transaction: it first increments the chain's ``ChainHead``
 row (``UPDATE ... RETURNING``), which is a row lock on PostgreSQL and the write lock on SQLite
 (IMMEDIATE transactions), so concurrent writers of a chain, in any number of processes, queue
-there: each gets the next number and the previous event's seal (one ``UPDATE ... RETURNING``),
-stamps ``created_at`` inside the lock (time order follows chain order) and inserts before the
-lock is released. No forked chain, no reused number, no lost seal; a rolled-back insert rolls
-back its head update too, so the chain has no hole. Deferred failure events (written after a
-rolled-back request, ``audit.services.flush_deferred``) are sealed at that insert, like any
-other.
+there. Each gets the next number, then reads the previous event's seal in a statement of its
+own (under READ COMMITTED, the isolation Django uses, it sees the writer it waited for; a
+subquery of the locking UPDATE would not), stamps ``created_at`` inside the lock (time order
+follows chain order) and inserts before the lock is released. No forked chain, no reused
+number, no lost seal; a rolled-back insert rolls back its head update too, so the chain has no
+hole. Deferred failure events (written after a rolled-back request,
+``audit.services.flush_deferred``) are sealed at that insert, like any other.
 
 Verification (``audit.verification.verify_trail``, ``manage.py verify_audit``) streams each
 chain in ``seq`` order with bounded memory and reports the first event whose seal does not
@@ -147,22 +148,22 @@ def append(event: AuditEvent) -> AuditEvent:
 def _advance_head(chain: str) -> tuple[int, str]:
     """Take the chain's lock and its next number; returns (seq, previous seal).
 
-    One statement: the head's row lock, the number, and the seal of the event before it.
+    The previous seal is read by a statement of its own, after the lock is held: under READ
+    COMMITTED each statement sees what was committed when it began, and a subquery of the
+    locking UPDATE would still see the chain as it was before the writer it waited for.
     """
     head = connection.ops.quote_name(ChainHead._meta.db_table)
-    events = connection.ops.quote_name(AuditEvent._meta.db_table)
-    sql = (
-        f"UPDATE {head} SET seq = seq + 1 WHERE chain = %s RETURNING seq, "  # noqa: S608
-        f"(SELECT e.seal FROM {events} e WHERE e.chain = %s AND e.seq = {head}.seq - 1)"
-    )
+    sql = f"UPDATE {head} SET seq = seq + 1 WHERE chain = %s RETURNING seq"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [chain, chain])
+        cursor.execute(sql, [chain])
         row = cursor.fetchone()
         if row is None:  # a fresh (or flushed) database: create the head, then take it
             ChainHead.objects.get_or_create(chain=chain)
-            cursor.execute(sql, [chain, chain])
+            cursor.execute(sql, [chain])
             row = cursor.fetchone()
-    seq, prev = int(row[0]), str(row[1] or "")
+    seq = int(row[0])
+    previous = AuditEvent.objects.filter(chain=chain, seq=seq - 1).values_list("seal", flat=True)
+    prev = previous.first() or ""
     if not prev and seq > 1:  # the event before was removed by a purge: chain onto its cut
         prev = _cut_seal(chain, seq - 1)
     return seq, prev
