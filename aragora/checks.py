@@ -76,7 +76,17 @@ def check_signing_key_length(app_configs: Any = None, **kwargs: Any) -> Messages
     return []
 
 
-# aragora.E006 to aragora.E012: values the code relies on being in range.
+@checks.register(checks.Tags.security, TAG)
+def check_audit_key_length(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E013: a short audit key lets anyone who reads the trail forge seals (AUDIT-3)."""
+    keys = settings.AUDIT_KEYS
+    if not keys or (settings.PRODUCTION and any(len(key) < 32 for key in keys)):
+        return _error("ARAGORA_AUDIT_KEYS needs a key, each of 32+ characters.", "aragora.E013")
+    return []
+
+
+# aragora.E006 to aragora.E012, aragora.E014 to aragora.E016: values the code relies on
+# being in range.
 _RANGES: list[tuple[str, Callable[[], bool], str]] = [
     (
         "aragora.E006",
@@ -113,17 +123,32 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         lambda: settings.AUDIT_AGGREGATE_MAX_ROWS >= 1,
         "ARAGORA_AUDIT_AGGREGATE_MAX_ROWS must be at least 1.",
     ),
+    (
+        "aragora.E014",
+        lambda: settings.SECURITY_LOG_RETENTION_DAYS >= 1,
+        "ARAGORA_SECURITY_LOG_RETENTION_DAYS must be at least 1.",
+    ),
+    (
+        "aragora.E015",
+        lambda: settings.AUDIT_RETENTION_DAYS >= 1,
+        "ARAGORA_AUDIT_RETENTION_DAYS must be at least 1.",
+    ),
+    (
+        "aragora.E016",
+        lambda: 1 <= settings.AUDIT_PURGE_BATCH_SIZE <= 100_000,
+        "ARAGORA_AUDIT_PURGE_BATCH_SIZE must be between 1 and 100000.",
+    ),
 ]
 
 
 @checks.register(TAG)
 def check_rates(app_configs: Any = None, **kwargs: Any) -> Messages:
-    """aragora.E013: a typo in a rate (``ARAGORA_RATE_LIMIT_*``) refuses to start instead of
+    """aragora.E017: a typo in a rate (``ARAGORA_RATE_LIMIT_*``) refuses to start instead of
     failing clients' requests later (RATE-1)."""
     try:
         rates.validate(settings.RATE_LIMITS)
     except ImproperlyConfigured as exc:
-        return _error(str(exc), "aragora.E013", "Rates look like 10/m, 100/h or 5/10s.")
+        return _error(str(exc), "aragora.E017", "Rates look like 10/m, 100/h or 5/10s.")
     return []
 
 

@@ -33,14 +33,14 @@ def _fernet_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
-# Every secret the project needs and how to make a development value. The hook for a new one
-# (an audit chain key, say): add ``"ARAGORA_AUDIT_KEY": _urlsafe(32)`` here, read it in
-# settings with ``_secret("ARAGORA_AUDIT_KEY")``; production then requires it too.
+# Every secret the project needs and how to make a development value. A new one is added here
+# and read in settings with ``_secret(...)``; production then requires it too.
 GENERATORS: dict[str, Callable[[], str]] = {
     "ARAGORA_SECRET_KEY": _urlsafe(50),
     "ARAGORA_JWT_SIGNING_KEYS": _urlsafe(48),
     "ARAGORA_ENCRYPTION_KEYS": _fernet_key,
     "ARAGORA_TOKEN_PEPPER": _urlsafe(32),
+    "ARAGORA_AUDIT_KEYS": _urlsafe(32),  # AUDIT-3: the audit trail's sealing key
 }
 
 

@@ -87,6 +87,9 @@ ALLOWED_HOSTS = env.list(
 JWT_SIGNING_KEYS = _secret_list("ARAGORA_JWT_SIGNING_KEYS")
 ENCRYPTION_KEYS = _secret_list("ARAGORA_ENCRYPTION_KEYS")  # Fernet, newest first (ENC-2)
 TOKEN_PEPPER = _secret("ARAGORA_TOKEN_PEPPER")  # HMAC pepper for token hashes (AUTHZ-2)
+# AUDIT-3: HMAC keys sealing the audit trail, newest first (older ones still verify old events);
+# in production each needs 32+ characters (aragora.E013).
+AUDIT_KEYS = _secret_list("ARAGORA_AUDIT_KEYS")
 
 # --- Applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -243,6 +246,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "purge-idle-lockouts": {"task": "accounts.tasks.purge_idle_lockouts", "schedule": 3600.0},
     "purge-expired-debates": {"task": "debates.tasks.purge_expired_debates", "schedule": 86400.0},
+    "purge-audit-trail": {"task": "audit.tasks.purge_audit_trail", "schedule": 3600.0},
 }
 
 # --- Authentication and passwords -------------------------------------------------------------
@@ -436,6 +440,12 @@ AUDIT_AGGREGATE_MAX_ROWS = env.int("ARAGORA_AUDIT_AGGREGATE_MAX_ROWS", default=1
 # AUDIT-5: who may read the trail through the API (dotted DRF permission classes, all must
 # pass). Wiring, not a tunable: ``audit`` sits below ``accounts`` and cannot import its roles.
 AUDIT_API_PERMISSION_CLASSES = ["accounts.permissions.IsAdminRole"]
+# AUDIT-4, PRIV-5: days kept; the security log (login attempts, lockouts, MFA verifications,
+# refused requests) and the rest of the audit trail (aragora.E014, aragora.E015).
+SECURITY_LOG_RETENTION_DAYS = env.int("ARAGORA_SECURITY_LOG_RETENTION_DAYS", default=90)
+AUDIT_RETENTION_DAYS = env.int("ARAGORA_AUDIT_RETENTION_DAYS", default=365)
+# AUDIT-4: rows deleted per transaction by the audit purge (aragora.E016).
+AUDIT_PURGE_BATCH_SIZE = env.int("ARAGORA_AUDIT_PURGE_BATCH_SIZE", default=5000)
 
 # --- Rate limits (RATE-1..3) ------------------------------------------------------------------
 RATE_LIMITS = {

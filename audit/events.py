@@ -45,6 +45,8 @@ class EventType(StrEnum):
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
     REQUEST_REJECTED = "http.request.rejected"
+    # the trail itself
+    TRAIL_PURGED = "audit.trail.purged"  # the sealed checkpoint of a retention purge (AUDIT-4)
 
 
 # Failures must be kept even when the request that saw them rolls back (STYLE: failure events
@@ -59,3 +61,54 @@ FAILURE_EVENTS = frozenset(
         EventType.REQUEST_REJECTED,
     }
 )
+
+
+# AUDIT-4, PRIV-5: every type's retention category, written out so that a new type must be
+# placed (tests/audit/test_retention.py fails on a type missing here). "security" events are the
+# security log (login attempts, lockouts, MFA verifications, refused requests), kept
+# ARAGORA_SECURITY_LOG_RETENTION_DAYS; "audit" events (accounts, roles, admin actions, data
+# access, privacy) are kept ARAGORA_AUDIT_RETENTION_DAYS. The value names the hash chain too.
+SECURITY = "security"
+AUDIT = "audit"
+CATEGORIES: dict[EventType, str] = {
+    EventType.LOGIN_SUCCEEDED: SECURITY,
+    EventType.LOGIN_FAILED: SECURITY,
+    EventType.LOGOUT: AUDIT,
+    EventType.USER_CREATED: AUDIT,
+    EventType.PASSWORD_CHANGED: AUDIT,
+    EventType.SESSION_ENDED: AUDIT,
+    EventType.REFRESH_REUSED: SECURITY,
+    EventType.USER_DEACTIVATED: AUDIT,
+    EventType.LOCKOUT_LOCKED: SECURITY,
+    EventType.LOCKOUT_CLEARED: AUDIT,  # an admin's action
+    EventType.MFA_SETUP: AUDIT,
+    EventType.MFA_ENABLED: AUDIT,
+    EventType.MFA_DISABLED: AUDIT,
+    EventType.MFA_VERIFIED: SECURITY,
+    EventType.MFA_VERIFY_FAILED: SECURITY,
+    EventType.BACKUP_CODE_USED: SECURITY,
+    EventType.BACKUP_CODES_REGENERATED: AUDIT,
+    EventType.MFA_RESET: AUDIT,
+    EventType.API_TOKEN_CREATED: AUDIT,
+    EventType.API_TOKEN_REVOKED: AUDIT,
+    EventType.DATA_ACCESSED: AUDIT,
+    EventType.DEBATE_MODERATED: AUDIT,
+    EventType.CLIENT_BLOCKED: AUDIT,  # an admin's action
+    EventType.CLIENT_UNBLOCKED: AUDIT,
+    EventType.ROLES_CHANGED: AUDIT,
+    EventType.GROUPS_CHANGED: AUDIT,
+    EventType.STAFF_FLAGS_CHANGED: AUDIT,
+    EventType.GROUP_CHANGED: AUDIT,
+    EventType.RATE_LIMITED: SECURITY,
+    EventType.REQUEST_REJECTED: SECURITY,
+    EventType.TRAIL_PURGED: AUDIT,
+}
+
+
+def category_of(event_type: str) -> str:
+    """The retention category (and chain) of a stored code; an unknown code is kept the longer
+    time, never purged early."""
+    try:
+        return CATEGORIES[EventType(event_type)]
+    except (ValueError, KeyError):
+        return AUDIT

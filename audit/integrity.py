@@ -1,32 +1,212 @@
-"""PLACEHOLDER, replaced by the sealing work (#12 part 1, AUDIT-3): it checks nothing.
+"""Tamper evidence for the audit trail (AUDIT-3).
 
-The events API exposes ``GET /api/v1/audit/verify`` through ``verify_trail``. The real
-verification lives in ``audit.services.verify_trail`` (built on another branch); once it is
-there, this module only re-exports it. Until then the stand-in below counts the events and
-reports ``ok=True`` so that the endpoint's shape and permissions can be built and tested.
-Delete this module when both branches are merged and import from ``audit.services``.
+Design
+------
+Events form two hash chains, one per retention category (``security`` and ``audit``, see
+``audit.events.CATEGORIES``), so that each category can be purged at its own age and still
+leave a chain whose oldest end is cut cleanly. In its chain every event has a gap-free sequence
+number ``seq`` and the ``prev_seal`` of the event before it, and is sealed with
+
+    seal = HMAC-SHA256(key, canonical JSON of every stored field + chain, seq, prev_seal, key_id)
+
+with the newest key of ``ARAGORA_AUDIT_KEYS``; ``key_id`` (a hash of the key, never the key)
+names the key, so older keys stay listed after a rotation and old events keep verifying.
+
+Appending (``append``) runs in one transaction: it first increments the chain's ``ChainHead``
+row (``UPDATE ... RETURNING``), which is a row lock on PostgreSQL and the write lock on SQLite
+(IMMEDIATE transactions), so concurrent writers of a chain, in any number of processes, queue
+there. Each gets the next number, then reads the previous event's seal in a statement of its
+own (under READ COMMITTED, the isolation Django uses, it sees the writer it waited for; a
+subquery of the locking UPDATE would not), stamps ``created_at`` inside the lock (time order
+follows chain order) and inserts before the lock is released. No forked chain, no reused
+number, no lost seal; a rolled-back insert rolls back its head update too, so the chain has no
+hole. Deferred failure events (written after a rolled-back request,
+``audit.services.flush_deferred``) are sealed at that insert, like any other.
+
+Verification (``audit.verification.verify_trail``, ``manage.py verify_audit``) streams each
+chain in ``seq`` order with bounded memory and reports the first event whose seal does not
+match (an edited field, a forged row, a swapped number), whose ``seq`` or ``prev_seal`` does
+not follow the event before it (a deleted or inserted row), or whose id runs backwards (rows
+swapped whole: ids are taken under the chain lock, so they rise with ``seq``).
+
+Retention (``audit.retention``) cuts the oldest end of a chain only: it first records a sealed
+``audit.trail.purged`` checkpoint (in the ``audit`` chain) naming the chain, the last removed
+``seq`` and that event's seal, then deletes in batches. The verifier skips rows at or below the
+newest checkpoint of their chain (a purge cut short is finished by the next run) and requires
+the first surviving row to chain onto the checkpoint's seal; a checkpoint is itself an event of
+the trail, sealed and chained, so it cannot be forged, edited or dropped unnoticed.
+
+Guarantees and limits
+---------------------
+- Without a key, nobody can edit, insert, delete or reorder events (or forge a checkpoint)
+  without ``verify_trail`` reporting the first affected event.
+- Deleting the newest events of a chain is detected against the ``ChainHead`` row (its ``seq``
+  must be that of the newest event). Someone who can write the database can rewind the head
+  together with the rows, though: only an anchor kept outside the database (``verify_audit``
+  prints each head's number and seal; store them elsewhere, e.g. in monitoring) detects that.
+  ``TRUNCATE`` is likewise visible only against such an anchor.
+- On PostgreSQL a trigger refuses UPDATE and DELETE on the table except inside the retention
+  purge's transactions (``purge_scope``: ``SET LOCAL aragora.audit_purge = 'on'``) and, for
+  UPDATE only, inside ``erasure_scope`` (the hook for the erasure pseudonymisation of issue #13,
+  PRIV-4, which must re-establish verifiability of what it rewrites; not built yet). Deleting
+  a user who has events is therefore refused there too: the actor link's ``SET NULL`` is an
+  UPDATE of sealed rows, which only that hook may make. A database superuser can still drop
+  the trigger: the seals are the evidence, the trigger the fence.
+- An event recorded inside a longer transaction holds its chain's lock until that transaction
+  ends, so other writers of the chain wait for it (and PostgreSQL may break a lock cycle by
+  aborting one): record events late in a transaction, as the services do.
+- A holder of an audit key can forge a consistent chain: keep the keys out of the database's
+  reach (environment or secret store).
 """
 
 from __future__ import annotations
 
-try:  # the sealing work's real implementation, when it is merged (only the name the view
-    # calls: a differently named result type there must not bring the placeholder back)
-    from audit.services import verify_trail  # type: ignore[attr-defined]
-except ImportError:  # PLACEHOLDER: replaced by the sealing work
-    from typing import NamedTuple
+import hashlib
+import hmac
+import ipaddress
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
 
-    from audit.models import AuditEvent
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
-    class VerifyResult(NamedTuple):
-        """What a verification found: ``first_bad_id`` is None when the trail is intact."""
+from audit.events import EventType, category_of
+from audit.models import AuditEvent, ChainHead
 
-        ok: bool
-        checked: int
-        first_bad_id: int | None
+SEALED_FIELDS = (
+    "chain",
+    "seq",
+    "prev_seal",
+    "key_id",
+    "created_at",
+    "event_type",
+    "actor_id",
+    "target_type",
+    "target_id",
+    "ip",
+    "user_agent",
+    "data",
+)
 
-    def verify_trail() -> VerifyResult:
-        """PLACEHOLDER (replaced by the sealing work): counts events, verifies nothing."""
-        return VerifyResult(ok=True, checked=AuditEvent.objects.count(), first_bad_id=None)
+
+def key_id(key: str) -> str:
+    """A public name for a key: a hash of it, so a seal can say which key made it."""
+    return hashlib.sha256(b"aragora-audit-key-id:" + key.encode()).hexdigest()[:16]
 
 
-__all__ = ["verify_trail"]
+def keys() -> dict[str, bytes]:
+    """Every listed key by its id: the newest seals, all of them verify."""
+    return {key_id(key): key.encode() for key in settings.AUDIT_KEYS}
+
+
+def _current_key() -> tuple[str, bytes]:
+    key = settings.AUDIT_KEYS[0]  # newest first; aragora.E004 refuses to start without one
+    return key_id(key), key.encode()
+
+
+def canonical(fields: dict[str, Any]) -> bytes:
+    """One byte string per content: sorted keys, UTC timestamps, normalised addresses."""
+    values = dict(fields)
+    created_at = values["created_at"]
+    if isinstance(created_at, datetime):
+        values["created_at"] = created_at.astimezone(UTC).isoformat(timespec="microseconds")
+    if values.get("ip"):
+        values["ip"] = ipaddress.ip_address(values["ip"]).compressed
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_seal(key: bytes, fields: dict[str, Any]) -> str:
+    return hmac.new(key, canonical(fields), hashlib.sha256).hexdigest()
+
+
+def _fields(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in SEALED_FIELDS}
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+def append(event: AuditEvent) -> AuditEvent:
+    """Insert ``event`` at the end of its chain, sealed (AUDIT-3). Safe with many writers."""
+    # What is sealed must be what the database gives back: JSON round trip of ``data``.
+    event.data = json.loads(json.dumps(event.data))
+    event.chain = category_of(event.event_type)
+    with transaction.atomic():
+        event.seq, event.prev_seal = _advance_head(event.chain)
+        event.created_at = _now()
+        event.key_id, key = _current_key()
+        event.seal = compute_seal(key, _fields(event))
+        event.save(force_insert=True)
+    return event
+
+
+def _advance_head(chain: str) -> tuple[int, str]:
+    """Take the chain's lock and its next number; returns (seq, previous seal).
+
+    The previous seal is read by a statement of its own, after the lock is held: under READ
+    COMMITTED each statement sees what was committed when it began, and a subquery of the
+    locking UPDATE would still see the chain as it was before the writer it waited for.
+    """
+    head = connection.ops.quote_name(ChainHead._meta.db_table)
+    sql = f"UPDATE {head} SET seq = seq + 1 WHERE chain = %s RETURNING seq"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [chain])
+        row = cursor.fetchone()
+        if row is None:  # a fresh (or flushed) database: create the head, then take it
+            ChainHead.objects.get_or_create(chain=chain)
+            cursor.execute(sql, [chain])
+            row = cursor.fetchone()
+    seq = int(row[0])
+    previous = AuditEvent.objects.filter(chain=chain, seq=seq - 1).values_list("seal", flat=True)
+    prev = previous.first() or ""
+    if not prev and seq > 1:  # the event before was removed by a purge: chain onto its cut
+        prev = _cut_seal(chain, seq - 1)
+    return seq, prev
+
+
+def _cut_seal(chain: str, through_seq: int) -> str:
+    """The seal a purge checkpoint recorded for ``through_seq`` ("" if none: a break)."""
+    checkpoint = (
+        AuditEvent.objects.filter(
+            event_type=EventType.TRAIL_PURGED, data__chain=chain, data__through_seq=through_seq
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    return str(checkpoint.get("through_seal", "")) if checkpoint else ""
+
+
+@contextmanager
+def purge_scope() -> Iterator[None]:
+    """A transaction in which the PostgreSQL trigger lets the retention purge DELETE rows.
+
+    Its commit does not wait for the disk (``synchronous_commit`` off for it alone): a batch
+    lost in a crash only brings condemned rows back, which the next run deletes again.
+    """
+    with transaction.atomic():
+        _set_local("aragora.audit_purge")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+@contextmanager
+def erasure_scope() -> Iterator[None]:
+    """Hook for issue #13 (PRIV-4): a transaction in which the trigger allows UPDATE of events,
+    for pseudonymising an erased user's events. Whoever uses it must keep the trail verifiable
+    (e.g. seal a checkpoint event naming the rows rewritten); nothing calls it yet."""
+    with transaction.atomic():
+        _set_local("aragora.audit_erasure")
+        yield
+
+
+def _set_local(name: str) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', true)", [name])

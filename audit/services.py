@@ -4,6 +4,9 @@
 survive a rolled-back request: when one is recorded inside a transaction, it is held in a
 per-request buffer and written by ``flush_deferred`` once the request's transactions are over
 (``AuditFlushMiddleware`` does this for every request; ``deferred_failures`` for other code).
+
+Every insert goes through ``audit.integrity.append``, which seals the event at its actual
+insert (AUDIT-3), deferred failure events included. ``verify_trail`` checks the whole trail.
 """
 
 from __future__ import annotations
@@ -25,7 +28,11 @@ from django.http import HttpRequest
 from aragora.http.client_ip import client_ip
 from aragora.redaction import redact_data
 from audit.events import FAILURE_EVENTS, EventType
+from audit.integrity import append
 from audit.models import AuditEvent
+from audit.verification import VerifyResult, verify_trail
+
+__all__ = ["VerifyResult", "deferred_failures", "record", "record_aggregated", "verify_trail"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ def record(
     if event_type in FAILURE_EVENTS and connection.in_atomic_block and buffer is not None:
         buffer.append(event)
     else:
-        event.save()
+        append(event)
     return event
 
 
@@ -80,7 +87,7 @@ def flush_deferred() -> int:
     events = list(buffer)
     buffer.clear()
     for event in events:
-        event.save()
+        append(event)
     return len(events)
 
 

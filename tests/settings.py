@@ -11,8 +11,11 @@ os.environ["ARAGORA_READ_DOTENV"] = "0"  # a developer's .env must not change th
 
 # Secrets of this run only, random, never a developer's var/dev-secrets.env (#10 item 3). They
 # are set in the environment so the server subprocesses of tests/live.py share them.
-for _name, _generate in devsecrets.GENERATORS.items():
-    os.environ[_name] = _generate()
+# A server subprocess started with these settings (ARAGORA_TEST_SERVER=1, tests/live.py) keeps
+# the secrets of the run that started it, so both seal and verify with one audit key.
+if os.environ.get("ARAGORA_TEST_SERVER") != "1":
+    for _name, _generate in devsecrets.GENERATORS.items():
+        os.environ[_name] = _generate()
 os.environ["ARAGORA_DEV_SECRETS_FILE"] = ""  # a secret missing here is a bug: refuse to start
 
 

@@ -78,6 +78,15 @@ def plain_get_only(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
+@csrf_exempt
+def audit_burst(request: HttpRequest) -> HttpResponse:
+    """Record ``n`` audit events, each in its own transaction (AUDIT-3 concurrency test)."""
+    count = min(int(request.GET.get("n", "1")), 1000)
+    for i in range(count):
+        audit.record(EventType.DATA_ACCESSED, request=request, burst=i)
+    return HttpResponse(str(count))
+
+
 urlpatterns = [
     path("api/test/echo", EchoView.as_view()),
     path("api/test/boom", BoomView.as_view()),
@@ -86,5 +95,6 @@ urlpatterns = [
     path("api/test/whoami", WhoAmIView.as_view()),
     path("api/test/private", PrivateView.as_view()),
     path("test/rollback", failing_transaction),
+    path("test/audit-burst", audit_burst),
     path("", include(project_urls)),
 ]

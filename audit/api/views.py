@@ -29,7 +29,7 @@ from audit.api.serializers import (
     TrailVerifySerializer,
 )
 from audit.export import export_events
-from audit.integrity import verify_trail
+from audit.services import verify_trail
 
 JSON_LINES = "application/x-ndjson"
 

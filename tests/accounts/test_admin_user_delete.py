@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+import audit
 from accounts.models import User
+from audit.events import EventType
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import verified_admin_client
@@ -26,7 +28,7 @@ def test_the_user_admin_cannot_delete_an_account_around_the_audit():
     admin = User.objects.create_superuser("boss@example.com", PASSWORD)
     page = verified_admin_client(admin)
     other = UserFactory(email="other@example.com")
-    AuditEvent.objects.create(event_type="accounts.login.succeeded", actor=other)
+    audit.record(EventType.LOGIN_SUCCEEDED, actor=other)
 
     single = page.post(f"/admin/accounts/user/{other.pk}/delete/", {"post": "yes"})
     bulk = page.post(

@@ -40,7 +40,12 @@ def test_the_test_configuration_passes_every_check(settings):
         ({"IPV6_PREFIX": 129}, "aragora.E011"),
         ({"IPV6_PREFIX": 0}, "aragora.E011"),
         ({"AUDIT_AGGREGATE_MAX_ROWS": 0}, "aragora.E012"),
-        ({"RATE_LIMITS": {"default": "100/minute"}}, "aragora.E013"),
+        ({"PRODUCTION": True, "AUDIT_KEYS": ["short-key"]}, "aragora.E013"),
+        ({"AUDIT_KEYS": []}, "aragora.E013"),
+        ({"SECURITY_LOG_RETENTION_DAYS": 0}, "aragora.E014"),
+        ({"AUDIT_RETENTION_DAYS": 0}, "aragora.E015"),
+        ({"AUDIT_PURGE_BATCH_SIZE": 0}, "aragora.E016"),
+        ({"RATE_LIMITS": {"default": "100/minute"}}, "aragora.E017"),
     ],
 )
 def test_each_unsafe_value_is_reported_with_its_id(settings, overrides, check_id):

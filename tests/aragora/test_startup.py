@@ -19,6 +19,7 @@ PRODUCTION = {
     "ARAGORA_JWT_SIGNING_KEYS": "throwaway-signing-key-for-tests-only-0123456789",
     "ARAGORA_ENCRYPTION_KEYS": "uJ0Ik8bx2eXQ4YhM3GdmY0y9OQb4zWcJQhW7c2kUuZQ=",
     "ARAGORA_TOKEN_PEPPER": "throwaway-pepper-for-tests-only-0123456789",
+    "ARAGORA_AUDIT_KEYS": "throwaway-audit-key-for-tests-only-0123456789",
 }
 
 
