@@ -102,6 +102,8 @@ CATEGORIES: dict[EventType, str] = {
     EventType.RATE_LIMITED: SECURITY,
     EventType.REQUEST_REJECTED: SECURITY,
     EventType.TRAIL_PURGED: AUDIT,
+    EventType.CONSENT_CHANGED: AUDIT,  # privacy: kept with the audit trail (PRIV-5)
+    EventType.DO_NOT_SELL_CHANGED: AUDIT,
 }
 
 

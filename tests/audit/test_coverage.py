@@ -12,10 +12,13 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from io import StringIO
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -249,9 +252,27 @@ def django_admin_flows(run: Run, member: User) -> None:
     ok(Client(REMOTE_ADDR="198.51.100.8").post("/accounts/login/", page), 400)
 
 
+def signup_long_ago(run: Run) -> None:
+    """A registration 400 days ago: the first event of the audit chain, past its retention."""
+    past = timezone.now() - timedelta(days=400)
+    with mock.patch("django.utils.timezone.now", return_value=past):
+        body = {"email": f"old-{run.tag}@example.com", "password": run.secret("Old-pw-1")}
+        ok(Api(REMOTE_ADDR="198.51.100.11").post("/api/v1/auth/register", body), 201)
+
+
+def retention_purge() -> None:
+    """``manage.py purge_retention`` cuts the old registration and seals a checkpoint
+    (AUDIT-4): the trail still verifies."""
+    out = StringIO()
+    call_command("purge_retention", stdout=out)
+    assert "audit.trail: 1 removed" in out.getvalue(), out.getvalue()
+    assert AuditEvent.objects.filter(event_type=EventType.TRAIL_PURGED).exists()
+
+
 def drive_every_flow(settings: Any) -> Run:
     settings.RATE_LIMITS = {k: GENEROUS for k in settings.RATE_LIMITS}
     run = Run()
+    signup_long_ago(run)
     member, password = accounts_flows(run)
     mfa_flows(run, member, password)
     victim = UserFactory()
@@ -262,6 +283,7 @@ def drive_every_flow(settings: Any) -> Run:
     privacy_flows(run, member, password)
     abuse_flows(run, settings, admin)
     django_admin_flows(run, member)
+    retention_purge()
     return run
 
 
