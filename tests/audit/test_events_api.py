@@ -138,13 +138,15 @@ def test_each_event_has_the_contract_fields():
 def test_filters_by_type_prefix_actor_and_dates():
     api, admin, _ = admin_api()
     other = UserFactory()
-    AuditEvent.objects.all().delete()  # the admin's own log-in events
     first = record_on(1, EventType.LOGIN_FAILED, email_hash="x")
     second = record_on(2, EventType.LOGIN_SUCCEEDED, actor=other)
     third = record_on(3, EventType.PASSWORD_CHANGED, actor=other)
     fourth = record_on(4, EventType.LOGIN_SUCCEEDED, actor=admin)
 
     def ids(**query: str) -> list[int]:
+        # the admin's own log-in events happen today: a window in 2026's first months leaves
+        # them out (the trail is append-only: nothing is deleted to make room, AUDIT-3)
+        query.setdefault("until", "2026-06-01T00:00:00Z")
         response = api.get(EVENTS + "?" + urlencode(query))
         assert response.status_code == 200, response.content
         return [e["id"] for e in response.json()["results"]]
