@@ -185,6 +185,9 @@ def _disable(request: HttpRequest) -> HttpResponse:
     form = PasswordForm(request.POST)
     if not form.is_valid():
         raise ValidationError("Enter your password.")
-    mfa.disable(user=request.user, password=form.cleaned_data["password"], request=request)  # type: ignore[arg-type]
+    try:
+        mfa.disable(user=request.user, password=form.cleaned_data["password"], request=request)  # type: ignore[arg-type]
+    except LockedOut as exc:  # the password is guarded like a login (LOCK-1)
+        return locked_out_response(request, exc.retry_after)
     messages.success(request, "Two-factor authentication is off.")
     return redirect("accounts:mfa")

@@ -131,6 +131,8 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
                 keep_session_id=request.session.get(SESSION_ID_KEY),
             )
+        except LockedOut as exc:  # the current password is guarded like a login (LOCK-1)
+            return locked_out_response(request, exc.retry_after)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:

@@ -81,7 +81,10 @@ class MFADisableView(APIView):
     @extend_schema(request=PasswordSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
         password = valid_data(PasswordSerializer, request)["password"]
-        mfa.disable(user=request.user, password=password, request=request._request)
+        try:
+            mfa.disable(user=request.user, password=password, request=request._request)
+        except LockedOut as exc:  # the password is guarded like a login (LOCK-1)
+            return locked_out_response(request._request, exc.retry_after)  # type: ignore[return-value]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
