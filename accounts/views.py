@@ -116,6 +116,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@rate_limit("default")  # the one gate, like the API twin: a blocked user is refused (RATE-4)
 @require_http_methods(["GET", "POST"])
 def password_change_page(request: HttpRequest) -> HttpResponse:
     gate = require_fresh_mfa(request)
@@ -156,6 +157,7 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@rate_limit("default")  # the one gate, like the API twin: a blocked user is refused (RATE-4)
 @require_http_methods(["GET", "POST"])
 def sessions_page(request: HttpRequest) -> HttpResponse:
     current = request.session.get(SESSION_ID_KEY)
@@ -188,6 +190,7 @@ def _end_from_page(request: HttpRequest, current: str | None) -> None:
 
 @never_cache
 @login_required
+@rate_limit("default")  # the one gate, like the API twin: a blocked user is refused (RATE-4)
 @require_http_methods(["GET", "POST"])
 def tokens_page(request: HttpRequest) -> HttpResponse:
     """Create (secret shown once), list and revoke personal API tokens.
