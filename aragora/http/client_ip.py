@@ -54,13 +54,25 @@ def resolve_client_ip(remote_addr: str, forwarded_for: str) -> str:
         return str(peer)
     last_trusted = str(peer)
     for hop in reversed([h for h in forwarded_for.split(",") if h.strip()]):
-        address = _parse(hop)
+        address = _parse(_without_port(hop.strip()))
         if address is None:
             break  # garbage: the last proxy we trust is the best we know
         if not is_trusted_proxy(str(address)):
             return str(address)
         last_trusted = str(address)
     return last_trusted
+
+
+def _without_port(hop: str) -> str:
+    """``198.51.100.7:51234`` and ``[2001:db8::1]:443`` (as some proxies write a hop) without
+    the port; anything else as it is. A bare IPv6 address has several colons and stays whole."""
+    if hop.startswith("["):
+        host, _, rest = hop[1:].partition("]")
+        return host if rest == "" or (rest[:1] == ":" and rest[1:].isdigit()) else hop
+    host, colon, port = hop.rpartition(":")
+    if colon and host.count(":") == 0 and port.isdigit():
+        return host
+    return hop
 
 
 def ip_key(ip: str) -> str:
