@@ -190,6 +190,9 @@ def _disable(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise ValidationError("Enter your password.")
     user = signed_in_user(request)
-    mfa.disable(user=user, password=form.cleaned_data["password"], request=request)
+    try:
+        mfa.disable(user=user, password=form.cleaned_data["password"], request=request)
+    except LockedOut as exc:  # the password is guarded like a login (LOCK-1)
+        return locked_out_response(request, exc.retry_after)
     messages.success(request, "Two-factor authentication is off.")
     return redirect("accounts:mfa")

@@ -117,6 +117,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@rate_limit("default")  # the one gate, like the API twin: a blocked user is refused (RATE-4)
 @require_http_methods(["GET", "POST"])
 def password_change_page(request: HttpRequest) -> HttpResponse:
     gate = require_fresh_mfa(request)
@@ -133,6 +134,8 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
                 keep_session_id=request.session.get(SESSION_ID_KEY),
             )
+        except LockedOut as exc:  # the current password is guarded like a login (LOCK-1)
+            return locked_out_response(request, exc.retry_after)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
@@ -156,6 +159,7 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@rate_limit("default")  # the one gate, like the API twin: a blocked user is refused (RATE-4)
 @require_http_methods(["GET", "POST"])
 def sessions_page(request: HttpRequest) -> HttpResponse:
     current = request.session.get(SESSION_ID_KEY)
@@ -189,6 +193,7 @@ def _end_from_page(request: HttpRequest, current: str | None) -> None:
 
 @never_cache
 @login_required
+@rate_limit("default")  # the one gate, like the API twin: a blocked user is refused (RATE-4)
 @require_http_methods(["GET", "POST"])
 def tokens_page(request: HttpRequest) -> HttpResponse:
     """Create (secret shown once), list and revoke personal API tokens.

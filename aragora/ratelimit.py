@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING
@@ -199,15 +200,21 @@ class RatePolicyThrottle(BaseThrottle):
         return self.usage.retry_after if self.usage else None
 
 
-def rate_limit(policy: str, methods: tuple[str, ...] = ("POST",)):
-    """Decorator applying a named policy to a Django (page) view for the given methods, through
-    the same gate as the API (``enforce``): a blocked user is refused by pages and API alike."""
+def rate_limit(
+    policy: str,
+    methods: tuple[str, ...] = ("POST",),
+    when: Callable[[HttpRequest], bool] | None = None,
+):
+    """Decorator applying a named policy to a Django (page) view for the given methods (and
+    requests ``when`` accepts), through the same gate as the API (``enforce``): a blocked user
+    is refused by pages and API alike."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs):
             if (
                 request.method in methods
+                and (when is None or when(request))
                 and settings.RATELIMIT_ENABLE
                 and enforce(request, policy).limited
             ):

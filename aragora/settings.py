@@ -289,6 +289,9 @@ LOCKOUT_TIERS = parse_tiers(env.str("ARAGORA_LOCKOUT_TIERS", default="5:60,10:90
 # settle period: attempts it had reserved may still be in flight (at most the 60 s lifetime of
 # a reservation). Fail closed; shorten only if password checks surely finish sooner.
 LOCKOUT_WAIT = env.float("ARAGORA_LOCKOUT_WAIT", default=5.0)
+# LOCK-3 (#10 red team 2): at most this many attempts wait for a slot per email or IP key;
+# the next get 429 at once, so a flood cannot park every worker thread for LOCKOUT_WAIT.
+LOCKOUT_MAX_WAITERS = env.int("ARAGORA_LOCKOUT_MAX_WAITERS", default=10)
 LOCKOUT_FALLBACK_SETTLE = env.float("ARAGORA_LOCKOUT_FALLBACK_SETTLE", default=60.0)
 AXES_HANDLER = "accounts.lockout.handler.AragoraAxesHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.responses.axes_lockout_response"

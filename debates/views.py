@@ -41,7 +41,14 @@ def debate_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _has_file(request: HttpRequest) -> bool:
+    return bool(request.FILES.get("file"))
+
+
 @login_required
+# The policies of the API twins (RATE-2, RATE-4): uploads count as ``upload``, sources ``default``.
+@rate_limit("upload", when=_has_file)
+@rate_limit("default", when=lambda request: not _has_file(request))
 @require_http_methods(["GET", "POST"])
 def debate_detail_page(request: HttpRequest, debate_id: int) -> HttpResponse:
     user = signed_in_user(request)

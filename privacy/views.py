@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from aragora.ratelimit import rate_limit
 from privacy import purposes, selectors, services
 
 CHOICES = {"true": True, "false": False}  # strict: anything else is refused
@@ -20,6 +21,7 @@ CHOICES = {"true": True, "false": False}  # strict: anything else is refused
 
 @never_cache
 @login_required
+@rate_limit("default")  # the one gate, like the API twin: a blocked user is refused (RATE-4)
 @require_http_methods(["GET", "POST"])
 def privacy_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":

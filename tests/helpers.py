@@ -73,19 +73,20 @@ def enrol_mfa(user) -> tuple[bytes, list[str]]:  # type: ignore[no-untyped-def]
 def fresh_code(user, secret: bytes) -> str:  # type: ignore[no-untyped-def]
     """A valid TOTP code not used yet (steps now-1..now+1 are accepted, each once).
 
-    The previous step's code stops working when the current step ends: it is offered only
-    while at least 5 s of the current step remain, so the code is still valid when the test
-    sends it a moment later."""
+    The previous step's code stops working when the current step ends: when less than 5 s of
+    the current step remain, this waits for the next step (at most 5 s), so the code chosen is
+    still valid when the test sends it a moment later."""
     import time
 
     from accounts.mfa import totp
     from accounts.models import TOTPDevice
 
     used = TOTPDevice.objects.get(user=user).last_used_step
-    moment = time.time()
-    now = totp.step_at(moment)
-    left = totp.STEP_SECONDS - moment % totp.STEP_SECONDS
-    for step in (now - 1, now, now + 1) if left >= 5 else (now, now + 1):
+    left = totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS
+    if left < 5:
+        time.sleep(left + 0.05)
+    now = totp.step_at(time.time())
+    for step in (now - 1, now, now + 1):
         if step > used:
             return totp.hotp(secret, step)
     raise AssertionError("three codes used in one window; use a backup code")

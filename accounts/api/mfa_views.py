@@ -86,9 +86,12 @@ class MFADisableView(APIView):
     permission_classes = [IsAuthenticated, FreshMFA]
 
     @extend_schema(request=PasswordSerializer, responses={204: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         password = valid_data(PasswordSerializer, request)["password"]
-        mfa.disable(user=signed_in_user(request), password=password, request=request._request)
+        try:
+            mfa.disable(user=signed_in_user(request), password=password, request=request._request)
+        except LockedOut as exc:  # the password is guarded like a login (LOCK-1)
+            return locked_out_response(request._request, exc.retry_after)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -156,17 +156,20 @@ class PasswordChangeView(APIView):
     permission_classes = [IsAuthenticated, FreshMFA]
 
     @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         data = valid_data(s.PasswordChangeSerializer, request)
         user = signed_in_user(request)
-        changed = auth.change_password(
-            user=user,
-            current_password=data["current_password"],
-            new_password=data["new_password"],
-            request=request._request,
-            keep_session_id=current_session_id(request),
-            access_jti=getattr(request._request, "aragora_token_jti", None),
-        )
+        try:
+            changed = auth.change_password(
+                user=user,
+                current_password=data["current_password"],
+                new_password=data["new_password"],
+                request=request._request,
+                keep_session_id=current_session_id(request),
+                access_jti=getattr(request._request, "aragora_token_jti", None),
+            )
+        except LockedOut as exc:  # the current password is guarded like a login (LOCK-1)
+            return locked_out_response(request._request, exc.retry_after)
         if changed.tokens is None:  # a browser session: Django keeps it signed in
             update_session_auth_hash(request._request, user)
             auth.rebind_browser_session(

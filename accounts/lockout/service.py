@@ -30,7 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts.lockout import clock, switch
+from accounts.lockout import clock, switch, waiters
 from accounts.lockout.stores import BUSY_RETRY_SECONDS, DatabaseStore, Entry, Key
 from accounts.models import email_hash, normalize_email
 from aragora.http.client_ip import ip_key
@@ -67,22 +67,40 @@ def keys_for(*, email: str | None, ip: str | None) -> list[Key]:
 
 def reserve(*, email: str | None, ip: str | None) -> Reservation:
     """Reserve an attempt on the email and IP keys, waiting for a slot while the budget is held
-    by attempts in flight; raise ``LockedOut`` if a key is locked or no slot frees in time."""
+    by attempts in flight; raise ``LockedOut`` if a key is locked or no slot frees in time.
+    At most ``LOCKOUT_MAX_WAITERS`` attempts wait per key; the next ones are refused at once
+    so a flood cannot park every worker thread (``accounts.lockout.waiters``)."""
     reservation = Reservation(keys=keys_for(email=email, ip=ip))
+    if _try(reservation):
+        return reservation
+    with waiters.waiting(reservation.keys) as room:
+        if not room:
+            raise LockedOut(BUSY_RETRY_SECONDS)
+        _wait(reservation)
+    return reservation
+
+
+def _try(reservation: Reservation) -> bool:
+    """One reservation attempt: True if reserved, False if busy; ``LockedOut`` if locked."""
+    verdict, reservation.store = switch.reserve(
+        reservation.keys, reservation.token, clock.now(), settings.LOCKOUT_TIERS
+    )
+    if not verdict.allowed and not verdict.busy:
+        raise LockedOut(verdict.retry_after)
+    return bool(verdict.allowed)
+
+
+def _wait(reservation: Reservation) -> None:
+    """Poll a busy key until it is reserved (``LOCKOUT_WAIT`` at most, then ``LockedOut``)."""
     deadline = time.monotonic() + settings.LOCKOUT_WAIT
     pause = POLL_FIRST
     while True:
-        verdict, reservation.store = switch.reserve(
-            reservation.keys, reservation.token, clock.now(), settings.LOCKOUT_TIERS
-        )
-        if verdict.allowed:
-            return reservation
-        if not verdict.busy:
-            raise LockedOut(verdict.retry_after)
         if time.monotonic() + pause > deadline:
             raise LockedOut(BUSY_RETRY_SECONDS)
         time.sleep(pause * random.uniform(0.5, 1.0))  # noqa: S311  (jitter, not a secret)
         pause = min(pause * 2, POLL_MAX)
+        if _try(reservation):
+            return
 
 
 def record_failure(reservation: Reservation, *, request: HttpRequest | None = None) -> None:

@@ -100,6 +100,19 @@ def confirm_password(*, user: User, password: str, request: HttpRequest) -> bool
     return bool(confirmed.pk == user.pk)
 
 
+def check_current_password(*, user: User, password: str, request: HttpRequest) -> bool:
+    """A signed-in user re-enters the password (password change, MFA off): bracketed by the
+    lockout like a login (LOCK-1, LOCK-3), so a stolen session or access token cannot guess it
+    without limit (#10 red team 2). A locked key raises ``LockedOut`` unchecked; a wrong
+    password counts as a failure; a right one resets nothing (the login did not happen here)."""
+    reservation = lockout.reserve(email=user.email, ip=client_ip(request))
+    if user.check_password(password):
+        lockout.record_success(reservation, complete=False)
+        return True
+    lockout.record_failure(reservation, request=request)
+    return False
+
+
 def complete_login(request: HttpRequest) -> None:
     """The login is complete: the email's failure count starts again (never the IP's)."""
     reservation = getattr(request, RESERVATION_ATTR, None)
@@ -218,10 +231,11 @@ def change_password(
     For an API caller (``access_jti`` given) the current access token and refresh family are
     replaced by a fresh pair, which is returned. A browser caller keeps its Django session
     through ``update_session_auth_hash``; every other browser session fails Django's session
-    hash check and has its record ended here.
+    hash check and has its record ended here. The current password is checked under the
+    lockout (LOCK-1): raises ``LockedOut`` when the email or IP is locked.
     """
     errors: dict[str, list[str]] = {}
-    if not user.check_password(current_password):
+    if not check_current_password(user=user, password=current_password, request=request):
         errors["current_password"] = ["The current password is not correct."]
     try:
         validate_password(new_password, user=user)

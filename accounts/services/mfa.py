@@ -32,6 +32,7 @@ from accounts.models import (
     UserSession,
 )
 from accounts.selectors import backup_codes_left, has_mfa
+from accounts.services import auth
 from accounts.services.sessions import end_sessions
 from aragora.crypto import keyed_hash
 from aragora.http.client_ip import client_ip
@@ -126,8 +127,9 @@ def _replace_backup_codes(user: User) -> list[str]:
 
 
 def disable(*, user: User, password: str, request: HttpRequest) -> None:
-    """Turn MFA off (the caller has passed step-up); needs the password too."""
-    if not user.check_password(password):
+    """Turn MFA off (the caller has passed step-up); needs the password too, checked under the
+    lockout (LOCK-1): raises ``LockedOut`` when the email or IP is locked."""
+    if not auth.check_current_password(user=user, password=password, request=request):
         raise ValidationError({"password": ["The password is not correct."]})
     _remove_devices(user)
     audit.record(EventType.MFA_DISABLED, actor=user, target=user, request=request)

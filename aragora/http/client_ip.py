@@ -6,7 +6,8 @@ trusted proxy. Forwarding headers from anyone else are removed, so nothing later
 
 Per-IP state (lockout counters, rate limits, blocks) is keyed by ``ip_key``: an IPv4 address
 as it is, an IPv6 address by its network of ``ARAGORA_IPV6_PREFIX`` bits (default /64), since
-one subscriber holds a whole /64 and could otherwise spray from 2^64 addresses (#10 item 8).
+one subscriber holds a whole /64 and could otherwise spray from 2^64 addresses (#10 item 8);
+a 6to4, Teredo or NAT64 address by the IPv4 address it carries.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 
 _FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052's well-known prefix
 
 
 @lru_cache(maxsize=8)
@@ -52,7 +54,7 @@ def resolve_client_ip(remote_addr: str, forwarded_for: str) -> str:
         return str(peer)
     last_trusted = str(peer)
     for hop in reversed([h for h in forwarded_for.split(",") if h.strip()]):
-        address = _parse(hop)
+        address = _parse(_without_port(hop.strip()))
         if address is None:
             break  # garbage: the last proxy we trust is the best we know
         if not is_trusted_proxy(str(address)):
@@ -61,15 +63,43 @@ def resolve_client_ip(remote_addr: str, forwarded_for: str) -> str:
     return last_trusted
 
 
+def _without_port(hop: str) -> str:
+    """``198.51.100.7:51234`` and ``[2001:db8::1]:443`` (as some proxies write a hop) without
+    the port; anything else as it is. A bare IPv6 address has several colons and stays whole."""
+    if hop.startswith("["):
+        host, _, rest = hop[1:].partition("]")
+        return host if rest == "" or (rest[:1] == ":" and rest[1:].isdigit()) else hop
+    host, colon, port = hop.rpartition(":")
+    if colon and host.count(":") == 0 and port.isdigit():
+        return host
+    return hop
+
+
 def ip_key(ip: str) -> str:
     """The key per-IP counters, limits and blocks use for ``ip``: IPv4 unchanged, IPv6 by
-    its ``ARAGORA_IPV6_PREFIX`` network (``2001:db8:1:2::/64``). Anything else is kept as is."""
+    its ``ARAGORA_IPV6_PREFIX`` network (``2001:db8:1:2::/64``). Anything else is kept as is.
+    An IPv6 address that carries its client's IPv4 address (6to4, Teredo, NAT64) counts as
+    that IPv4 client: one IPv4 host owns a whole 6to4 /48 (#10 red team 2)."""
     address = _parse(ip)
     if address is None:
         return ip
     if address.version == 4:
         return str(address)
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        return str(embedded)
     return str(ipaddress.ip_network(f"{address}/{settings.IPV6_PREFIX}", strict=False))
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 client behind a 6to4, Teredo or NAT64 (well-known prefix) address."""
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def client_key(request: HttpRequest) -> str:

@@ -179,3 +179,45 @@ def test_a_failure_reserved_elsewhere_still_counts():
     states = DatabaseStore().fail([key], "reserved-in-redis", time.time(), ((5, 60),))
     assert [s.failures for s in states] == [1]
     assert failures("email", "someone@example.com") == 1
+
+
+def test_waiters_per_key_are_bounded_and_the_next_attempt_is_refused_at_once(settings, user):
+    """LOCK-3 (#10 red team 2): at most ``LOCKOUT_MAX_WAITERS`` attempts wait for a slot on a
+    key; the next one gets 429 ``locked_out`` with ``Retry-After`` at once, unverified and
+    uncounted, instead of parking one more worker thread for ``LOCKOUT_WAIT``. Before, every
+    attempt waited, so a flood of logins for one account could hold every thread."""
+    from django.core.cache import caches
+
+    from accounts.lockout import waiters
+
+    settings.LOCKOUT_MAX_WAITERS = 2
+    settings.LOCKOUT_WAIT = 600  # the refusal below cannot come from the wait running out
+    held = [lockout.reserve(email=user.email, ip=IP) for _ in range(5)]
+    waiting = threading.Barrier(3)
+    results: list[str] = []
+
+    def wait_for_a_slot() -> None:
+        waiting.wait(timeout=30)
+        lockout.record_success(lockout.reserve(email=user.email, ip=IP), complete=False)
+        results.append("reserved")
+
+    threads = [threading.Thread(target=wait_for_a_slot) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    waiting.wait(timeout=30)
+    name = f"{waiters.PREFIX}email:{user.email}"
+    for _ in range(3000):  # until both are counted as waiting (a bounded look, not a timing)
+        if caches["default"].get(name) == 2:
+            break
+        time.sleep(0.01)
+    response = attempt(user.email)
+    assert response.status_code == 429 and error_code(response) == "locked_out"
+    assert response["Retry-After"] == "1"
+    for reservation in held:
+        lockout.record_success(reservation, complete=False)
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == ["reserved", "reserved"]
+    assert failures("email", user.email) == failures("ip", IP) == 0
+    assert caches["default"].get(name) == 0  # the waiters left
+    assert attempt(user.email).status_code == 200

@@ -34,6 +34,23 @@ def test_resolve_client_ip(proxies, remote, forwarded, expected):
     assert resolve_client_ip(remote, forwarded) == expected
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "expected"),
+    [
+        ("198.51.100.7:51234", "198.51.100.7"),
+        ("6.6.6.6, 198.51.100.7:443", "198.51.100.7"),
+        ("[2001:db8:1:2::9]:443", "2001:db8:1:2::9"),
+        ("[2001:db8:1:2::9]", "2001:db8:1:2::9"),
+        ("198.51.100.7:not-a-port", "10.1.1.1"),  # still garbage: the proxy is what we know
+    ],
+)
+def test_a_hop_written_with_its_port_is_the_client(proxies, forwarded, expected):
+    """LOCK-6, RATE-1 (#10 red team 2): proxies that write ``ip:port`` (or ``[ipv6]:port``)
+    name the client too. Read as garbage, every client behind such a proxy was counted as the
+    proxy's own address: one client's failures locked and blocked everyone."""
+    assert resolve_client_ip("10.1.1.1", forwarded) == expected
+
+
 @pytest.mark.django_db
 def test_forged_forwarded_for_from_untrusted_peer_changes_nothing(settings):
     settings.TRUSTED_PROXIES = []

@@ -29,6 +29,39 @@ def test_ip_key(ip, expected):
     assert ip_key(ip) == expected
 
 
+@pytest.mark.parametrize(
+    ("ip", "expected"),
+    [
+        # 6to4: 2002:V4::/48 is routed to the IPv4 host V4, who owns 65536 /64s of it.
+        ("2002:c000:204:1::1", "192.0.2.4"),
+        ("2002:c000:204:ffff::9", "192.0.2.4"),
+        # Teredo: the client's public IPv4 sits in the address (obfuscated).
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "192.0.2.45"),
+        # NAT64's well-known prefix: one IPv4 client each, not one /64 for all of them.
+        ("64:ff9b::c000:204", "192.0.2.4"),
+        ("64:ff9b::c633:6407", "198.51.100.7"),
+    ],
+)
+def test_ip_key_of_an_ipv6_address_that_embeds_an_ipv4_one(ip, expected):
+    """RATE-1, RATE-4, LOCK-1 (#10 red team 2): an address that carries its client's IPv4
+    address counts as that IPv4 client. Keyed by /64, one IPv4 host sprayed from the 65536
+    /64s of its 6to4 /48, and every NAT64 client shared one key."""
+    from aragora.http.client_ip import ip_key
+
+    assert ip_key(ip) == expected
+
+
+def test_logins_sprayed_over_a_6to4_48_are_locked_like_one_ipv4_client():
+    """LOCK-1, LOCK-3 (#10 red team 2): 6 wrong logins from 6 /64s of one 6to4 /48 lock."""
+    statuses = [
+        Api(REMOTE_ADDR=f"2002:c000:204:{n:x}::1")
+        .post("/api/v1/auth/login", {"email": f"nobody{n}@example.com", "password": "x"})
+        .status_code
+        for n in range(1, 7)
+    ]
+    assert statuses == [401] * 5 + [429]
+
+
 def test_the_prefix_is_configurable(settings):
     from aragora.http.client_ip import ip_key
 

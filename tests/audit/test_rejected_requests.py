@@ -124,13 +124,28 @@ def test_a_flood_from_many_addresses_writes_a_bounded_number_of_rows(settings):
     10th, 100th, ... further sample is written; the first rows are kept."""
     settings.RATE_LIMITS = {k: "10000/h" for k in settings.RATE_LIMITS}
     settings.AUDIT_AGGREGATE_MAX_ROWS = 5
-    addresses = [f"2001:db8::{i:x}" for i in range(1, 121)]
+    addresses = [f"2001:db8:{i:x}::1" for i in range(1, 121)]  # 120 networks (/64s)
     for ip in addresses:
         assert client(ip).post("/api/test/echo", "{", content_type=JSON).status_code == 400
     rows = rejected()
     assert [e.ip for e in rows[:5]] == addresses[:5]  # the first sources are on record
     assert len(rows) == 7  # 5, then the 10th and the 100th sample of the window
     assert [e.data["samples_in_window"] for e in rows[5:]] == [10, 100]
+
+
+def test_a_spray_from_one_ipv6_network_counts_as_one_source(settings):
+    """AUDIT-1, RATE-4 (#10 red team 2): rejected requests are counted per ``ip_key`` like every
+    other per-IP key, so an IPv6 client spraying from its /64 is one source with one count.
+    Keyed per address, its 120 addresses filled the window's cap and hid the next source's
+    first refusal from the trail."""
+    settings.RATE_LIMITS = {k: "10000/h" for k in settings.RATE_LIMITS}
+    settings.AUDIT_AGGREGATE_MAX_ROWS = 5
+    for i in range(1, 121):
+        spray = client(f"2001:db8:0:1::{i:x}")
+        assert spray.post("/api/test/echo", "{", content_type=JSON).status_code == 400
+    assert [e.data["count"] for e in rejected()] == [1, 10, 100]
+    assert client("198.51.100.9").post("/api/test/echo", "{", content_type=JSON).status_code == 400
+    assert [(e.ip, e.data["count"]) for e in rejected()][-1] == ("198.51.100.9", 1)
 
 
 def test_a_harmless_refusal_does_not_hide_a_different_one_that_follows():
