@@ -46,7 +46,7 @@ beat: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r aragora accounts audit abuse privacy
+	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r aragora accounts audit abuse privacy debates
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
