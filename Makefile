@@ -58,6 +58,7 @@ deploy-check: $(VENV)/.installed
 		ARAGORA_ALLOWED_HOSTS=aragora.example.com ARAGORA_JWT_SIGNING_KEYS="$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(48))')" \
 		ARAGORA_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())')" \
 		ARAGORA_TOKEN_PEPPER=throwaway-pepper-$$RANDOM$$RANDOM \
+		ARAGORA_AUDIT_KEYS="$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(48))')" \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 audit-deps: $(VENV)/.installed
