@@ -87,38 +87,22 @@ def rows(n: int):  # type: ignore[no-untyped-def]
         fields.update(seq=seq + 1, prev_seal=prev)
         seal = integrity.compute_seal(key, fields)
         heads[fields["chain"]] = (seq + 1, seal)
-        yield (*(fields[c] for c in COPY_COLUMNS[:-1]), seal)
+        yield (*(fields[c] for c in integrity.SEALED_FIELDS), seal)
     yield heads
-
-
-COPY_COLUMNS = [
-    "chain",
-    "seq",
-    "prev_seal",
-    "key_id",
-    "created_at",
-    "event_type",
-    "actor_id",
-    "target_type",
-    "target_id",
-    "ip",
-    "user_agent",
-    "data",
-    "seal",
-]
 
 
 def load(n: int) -> float:
     """Empty the table, COPY n sealed events in, set the heads; returns seconds."""
     from django.db import connection
 
+    from audit import integrity
     from audit.models import ChainHead
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE audit_auditevent RESTART IDENTITY")
         raw = cursor.cursor  # psycopg 3
-        columns = ", ".join(COPY_COLUMNS)
+        columns = ", ".join([*integrity.SEALED_FIELDS, "seal"])  # the sealed fields, then the seal
         heads = {}
         with raw.copy(f"COPY audit_auditevent ({columns}) FROM STDIN") as copy:
             for row in rows(n):

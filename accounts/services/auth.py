@@ -246,20 +246,8 @@ def change_password(
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password", "password_changed_at"])
-        ended = end_sessions(
-            user=user,
-            reason=EndReason.PASSWORD_CHANGED,
-            keep_session_id=keep_session_id,
-            request=request,
-        )
-        revoked = api_tokens.revoke_user_tokens(user=user, actor=user, request=request)
-        audit.record(
-            EventType.PASSWORD_CHANGED,
-            actor=user,
-            target=user,
-            request=request,
-            sessions_ended=ended,
-            tokens_revoked=revoked,
+        ended, revoked = _end_access_after_password_change(
+            user=user, actor=user, keep_session_id=keep_session_id, request=request
         )
         tokens = None
         if keep_session_id is not None and access_jti is not None:
@@ -275,23 +263,34 @@ def password_set_by_admin(
     admin is ``user``) and every API token of ``user`` end, so whoever held the account keeps
     nothing; audited with the admin as actor (AUDIT-1)."""
     with transaction.atomic():
-        ended = end_sessions(
-            user=user,
-            reason=EndReason.PASSWORD_CHANGED,
-            keep_session_id=keep_session_id,
-            actor=actor,
-            request=request,
-        )
-        revoked = api_tokens.revoke_user_tokens(user=user, actor=actor, request=request)
-        audit.record(
-            EventType.PASSWORD_CHANGED,
-            actor=actor,
-            target=user,
-            request=request,
-            sessions_ended=ended,
-            tokens_revoked=revoked,
+        ended, revoked = _end_access_after_password_change(
+            user=user, actor=actor, keep_session_id=keep_session_id, request=request
         )
     return PasswordChanged(tokens=None, sessions_ended=ended, tokens_revoked=revoked)
+
+
+def _end_access_after_password_change(
+    *, user: User, actor: User, keep_session_id: str | None, request: HttpRequest
+) -> tuple[int, int]:
+    """SESS-2, #10 item 4: every session but ``keep_session_id`` and every API token of
+    ``user`` end; audited with ``actor`` (AUDIT-1). Returns (sessions ended, tokens revoked)."""
+    ended = end_sessions(
+        user=user,
+        reason=EndReason.PASSWORD_CHANGED,
+        keep_session_id=keep_session_id,
+        actor=actor,
+        request=request,
+    )
+    revoked = api_tokens.revoke_user_tokens(user=user, actor=actor, request=request)
+    audit.record(
+        EventType.PASSWORD_CHANGED,
+        actor=actor,
+        target=user,
+        request=request,
+        sessions_ended=ended,
+        tokens_revoked=revoked,
+    )
+    return ended, revoked
 
 
 def _reissue_for(*, session_id: str, access_jti: str) -> IssuedTokens:

@@ -112,33 +112,16 @@ def record_change(
     request: HttpRequest | None,
 ) -> None:
     """Audit each kind of change (AUDIT-1: who, whom, what): roles, other groups, flags."""
-    if before.roles != after.roles:
-        audit.record(
-            EventType.ROLES_CHANGED,
-            actor=actor,
-            target=user,
-            request=request,
-            before=before.roles,
-            after=after.roles,
-        )
-    if before.groups != after.groups:
-        audit.record(
-            EventType.GROUPS_CHANGED,
-            actor=actor,
-            target=user,
-            request=request,
-            before=before.groups,
-            after=after.groups,
-        )
-    if before.flags != after.flags:
-        audit.record(
-            EventType.STAFF_FLAGS_CHANGED,
-            actor=actor,
-            target=user,
-            request=request,
-            before=asdict(before.flags),
-            after=asdict(after.flags),
-        )
+    changes = [
+        (EventType.ROLES_CHANGED, before.roles, after.roles),
+        (EventType.GROUPS_CHANGED, before.groups, after.groups),
+        (EventType.STAFF_FLAGS_CHANGED, asdict(before.flags), asdict(after.flags)),
+    ]
+    for event_type, old, new in changes:
+        if old != new:
+            audit.record(
+                event_type, actor=actor, target=user, request=request, before=old, after=new
+            )
 
 
 def group_state(group: Group) -> dict[str, object]:
