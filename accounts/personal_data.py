@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 
 from accounts.models import ApiToken, BackupCode, BackupCodeDevice, TOTPDevice, User, UserSession
 
@@ -94,9 +96,15 @@ def export_mfa(user: AbstractBaseUser) -> dict[str, Any]:
 
 
 def erase_account(user: AbstractBaseUser) -> None:
-    """Delete the account; its sessions, refresh tokens, API tokens, MFA devices, challenges
-    and password history go with it (``on_delete=CASCADE``). Erasure (PRIV-4, #13 part 5) first
-    revokes what other processes cache (sessions, refresh families, tokens, lockout keys)."""
+    """Delete the account; its sessions, refresh tokens, API tokens, MFA devices, challenges,
+    password history and the Django admin's log of its own actions go with it
+    (``on_delete=CASCADE``). The admin log's entries *about* the account go too: their
+    ``object_repr`` is the email. Erasure (``privacy.erasure``, PRIV-4) first revokes what other
+    processes cache (sessions, refresh families, tokens) and pseudonymises the audit trail."""
+    about = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    )
+    about.delete()
     User.objects.filter(pk=user.pk).delete()
 
 

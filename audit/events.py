@@ -42,6 +42,7 @@ class EventType(StrEnum):
     # privacy (PRIV-1, PRIV-2)
     CONSENT_CHANGED = "privacy.consent.changed"
     DO_NOT_SELL_CHANGED = "privacy.do_not_sell.changed"
+    ACCOUNT_ERASED = "privacy.account.erased"  # PRIV-4: no actor, no address, a pseudonym
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
     REQUEST_REJECTED = "http.request.rejected"
@@ -104,6 +105,7 @@ CATEGORIES: dict[EventType, str] = {
     EventType.TRAIL_PURGED: AUDIT,
     EventType.CONSENT_CHANGED: AUDIT,  # privacy: kept with the audit trail (PRIV-5)
     EventType.DO_NOT_SELL_CHANGED: AUDIT,
+    EventType.ACCOUNT_ERASED: AUDIT,
 }
 
 

@@ -5,6 +5,7 @@ Plain functions: the privacy app imports and registers them; debates never impor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from django.db import transaction
 
 from debates import uploads
 from debates.models import Attachment, Debate, Source
+
+logger = logging.getLogger(__name__)
 
 MODELS = ("debates.Debate", "debates.Attachment", "debates.Source")
 
@@ -68,11 +71,22 @@ def attachment_files(user: AbstractBaseUser) -> Iterator[Path]:
 
 
 def erase_debates(user: AbstractBaseUser) -> None:
-    """Delete the user's debates, their attachments and sources, then the attachment files."""
+    """Delete the user's debates, their attachments and sources; the attachment files go once
+    the caller's transaction commits (PRIV-4: erasure is all or nothing, and a file deleted
+    before a rollback could not be brought back). Outside a transaction that is at once."""
     names = list(
         Attachment.objects.filter(debate__owner_id=user.pk).values_list("stored_name", flat=True)
     )
     with transaction.atomic():
         Debate.objects.filter(owner_id=user.pk).delete()
-    for name in names:  # files go once their rows are gone
-        uploads.stored_path(name).unlink(missing_ok=True)
+        transaction.on_commit(lambda: _remove_files(names), robust=True)
+
+
+def _remove_files(names: list[str]) -> None:
+    """Every file is tried; one that cannot be removed is logged (by its random stored name,
+    never the user's file name) and the others still go."""
+    for name in names:
+        try:
+            uploads.stored_path(name).unlink(missing_ok=True)
+        except (OSError, uploads.UploadRefused):
+            logger.exception("erasure: could not remove the stored file %s", name)

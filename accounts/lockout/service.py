@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.lockout import clock, switch, waiters
@@ -144,6 +145,22 @@ def clear(
     for key in keys:
         record(EventType.LOCKOUT_CLEARED, actor=actor, request=request, **_describe(key))
     return int(cleared)
+
+
+def forget_email(email: str) -> None:
+    """PRIV-4: an erased account's email leaves the lockout. Its key (failures, lock, in-flight
+    reservations) goes from the database in the caller's transaction, and from Redis and the
+    waiters' count once that commits (a rolled-back erasure leaves the Redis state as it was).
+    Not audited: ``LOCKOUT_CLEARED`` would name the email (as its keyed hash) after erasure.
+    The IP key stays: it is the client's, not the account's."""
+    keys = keys_for(email=email, ip=None)
+    DatabaseStore().clear(keys)
+    transaction.on_commit(lambda: _forget_shared(keys))
+
+
+def _forget_shared(keys: list[Key]) -> None:
+    switch.clear(keys)  # Redis if reachable (the database rows are already gone)
+    waiters.forget(keys)
 
 
 def purge_idle() -> int:

@@ -39,6 +39,14 @@ def waiting(keys: Sequence[Key]) -> Iterator[bool]:
             _leave(alias, name)
 
 
+def forget(keys: Sequence[Key]) -> None:
+    """Drop the waiters' counts of ``keys`` (erasure, PRIV-4: the key names an email)."""
+    for key in keys:
+        for alias in ("default", "local"):
+            with suppress(Exception):  # unreachable: the timeout forgets it
+                caches[alias].delete(f"{PREFIX}{key.key_type}:{key.value}")
+
+
 def _join(name: str) -> tuple[str, int]:
     timeout = int(settings.LOCKOUT_WAIT) + 60  # a process that died waiting is forgotten
     for alias in ("default", "local"):

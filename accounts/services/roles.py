@@ -57,6 +57,22 @@ def set_roles(
     return after.roles
 
 
+def is_last_admin(user: User) -> bool:
+    """AUTHZ-1: whether ``user`` is the only active account holding the admin role, so that
+    removing the account would leave nobody to administer the service (erasure, PRIV-4, refuses
+    then). Call it inside the transaction that removes the account: it locks every active
+    admin's row (in id order, so two callers never deadlock), and a concurrent removal of
+    another admin waits for it; under PostgreSQL's READ COMMITTED the waiter then sees the
+    rows as they were committed, so two admins erasing at once cannot both go."""
+    admins = list(
+        User.objects.select_for_update(of=("self",))
+        .filter(groups__name=Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return admins == [user.pk]
+
+
 def apply_access_change(
     *, user: User, before: Access, actor: User | None, request: HttpRequest | None
 ) -> Access:

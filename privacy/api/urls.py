@@ -1,6 +1,6 @@
 from django.urls import path
 
-from privacy.api import views
+from privacy.api import erasure, views
 
 urlpatterns = [
     path("privacy/consents", views.ConsentListView.as_view(), name="privacy-consents"),
@@ -10,4 +10,5 @@ urlpatterns = [
         name="privacy-consent",
     ),
     path("privacy/do-not-sell", views.DoNotSellView.as_view(), name="privacy-do-not-sell"),
+    path("privacy/erasure", erasure.ErasureView.as_view(), name="privacy-erasure"),
 ]

@@ -146,13 +146,20 @@ def test_exports_are_json_and_carry_none_of_the_users_secrets(tmp_path, settings
 
 
 @pytest.mark.django_db
-def test_erasing_debates_removes_the_rows_and_files_of_that_user_only(tmp_path, settings):
-    """PRIV-4 contract for debates: rows and files of the user go, another user's stay."""
+def test_erasing_debates_removes_the_rows_and_files_of_that_user_only(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    """PRIV-4 contract for debates: rows and files of the user go, another user's stay; the
+    files only once the transaction commits (a rollback must not have lost them)."""
     user, _ = _user_with_everything(tmp_path, settings)
     other = UserFactory()
     kept = Debate.objects.create(owner=other, title="Theirs", body="Stays")
-    registry.provider("debates").erase(user)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        registry.provider("debates").erase(user)
     assert not Debate.objects.filter(owner=user).exists()
     assert not Source.objects.exists() and not Attachment.objects.exists()
+    assert (tmp_path / "a1.png").exists()  # not committed yet
+    for callback in callbacks:
+        callback()
     assert not (tmp_path / "a1.png").exists()
     assert Debate.objects.filter(pk=kept.pk).exists()
