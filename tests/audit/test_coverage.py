@@ -202,13 +202,20 @@ def moderation(run: Run, moderator: User, password: str) -> None:
 
 
 def privacy_flows(run: Run, member: User, password: str) -> None:
-    """A consent granted, then withdrawn (PRIV-1); Do Not Sell turned on (PRIV-2)."""
+    """A consent granted, then withdrawn (PRIV-1); Do Not Sell turned on (PRIV-2); another
+    account erased with its canary password (PRIV-4)."""
     api = Api(REMOTE_ADDR="198.51.100.10")
     pair = api.as_user(member.email, password)
     run.keep(pair["access"], pair["refresh"])
     ok(api.put("/api/v1/privacy/consents/product_updates", {"granted": True}))
     ok(api.put("/api/v1/privacy/consents/product_updates", {"granted": False}))
     ok(api.put("/api/v1/privacy/do-not-sell", {"enabled": True}))
+    leaving_password = run.secret("leaving")
+    leaving = User.objects.create_user(f"leaving-{run.tag}@example.com", leaving_password)
+    gone = Api(REMOTE_ADDR="198.51.100.12")
+    pair = gone.as_user(leaving.email, leaving_password)
+    run.keep(pair["access"], pair["refresh"])
+    ok(gone.post("/api/v1/privacy/erasure", {"password": leaving_password}), 202)
 
 
 def abuse_flows(run: Run, settings: Any, admin_api: Api) -> None:
