@@ -9,11 +9,15 @@
    every API token;
 3. calls every registered ``erase`` in ``erase_order`` (``privacy.registry``): debates with
    their attachments and sources, consents and their history, sessions, API tokens, MFA
-   devices, the audit trail (pseudonymised, not deleted: it must still verify), then the
-   account row and what cascades from it;
+   devices, the audit trail (``audit.personal_data.erase_events``: pseudonymised, not deleted,
+   so it still verifies; it records ``audit.user.erased``), then the account row and what
+   cascades from it;
 4. drops the email's lockout key (database now, Redis after the commit);
-5. records ``privacy.account.erased`` with no actor, no target, no address or user agent and
-   no email: only the keyed pseudonym the audit trail now uses for the erased user.
+5. records ``privacy.account.erased`` (the account itself is gone, at its owner's request)
+   with no actor, no target, no address or user agent and no email: only ``subject``, the
+   keyed pseudonym (``audit.integrity.pseudonym``) the user's old events now carry, and the
+   counts. It is recorded after the pseudonymisation and links to nobody, so the account row
+   can still be deleted on PostgreSQL (where a trigger guards sealed rows).
 
 All of it commits or none of it does. Files are removed after the commit (a file removed
 before a rollback could not be brought back); a file that cannot be removed is logged.
@@ -35,6 +39,7 @@ from accounts.services.api_tokens import revoke_user_tokens
 from accounts.services.roles import is_last_admin
 from accounts.services.sessions import end_sessions
 from audit.events import EventType
+from audit.integrity import pseudonym
 from privacy import registry
 
 
@@ -74,7 +79,7 @@ def erase(user: User) -> Erased:
         # No request: the events of the ending are pseudonymised below and keep no address.
         ended = end_sessions(user=user, reason=EndReason.DEACTIVATED, actor=user)
         revoked = revoke_user_tokens(user=user, actor=user, request=None)
-        subject = audit_pseudonym(user)
+        subject = pseudonym(user.pk)  # what the user's pseudonymised events carry
         for provider in registry.providers():
             provider.erase(user)
         lockout.forget_email(email)
@@ -85,8 +90,3 @@ def erase(user: User) -> Erased:
             tokens_revoked=revoked,
         )
     return Erased(sessions_ended=ended, tokens_revoked=revoked)
-
-
-def audit_pseudonym(user: User) -> str:
-    """The keyed pseudonym the audit trail gives the erased user: work/seal provides it."""
-    raise NotImplementedError("waits for the audit erasure of work/seal")

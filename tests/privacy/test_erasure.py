@@ -9,6 +9,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from accounts.models import LockoutState, User, UserSession
+from audit.erasure import pseudonymised_events
 from audit.events import EventType
 from audit.models import AuditEvent
 from audit.verification import verify_trail
@@ -99,9 +100,12 @@ def test_the_erasure_event_names_nobody(uploads):
     email or user id; only the keyed pseudonym the user's old events now carry."""
     gone = make_person("gone", uploads)
     user_id = str(gone.user.pk)
-    assert Api(token=gone.access, REMOTE_ADDR="203.0.113.99").post(
-        ERASURE, {"password": PASSWORD}
-    ).status_code == 202
+    assert (
+        Api(token=gone.access, REMOTE_ADDR="203.0.113.99")
+        .post(ERASURE, {"password": PASSWORD})
+        .status_code
+        == 202
+    )
     event = AuditEvent.objects.get(event_type=EventType.ACCOUNT_ERASED)
     assert event.actor_id is None and event.target_type == "" and event.target_id == ""
     assert event.ip is None and event.user_agent == ""
@@ -109,6 +113,10 @@ def test_the_erasure_event_names_nobody(uploads):
     assert user_id not in {str(v) for v in event.data.values() if not isinstance(v, int)}
     subject = event.data["subject"]
     assert subject and subject != user_id
+    # the same pseudonym as the user's old events, which investigators holding the id can find
+    old = pseudonymised_events(gone.user.pk).exclude(pk=event.pk)
+    assert old.filter(event_type=EventType.CONSENT_CHANGED).exists()
+    assert {e.data["subject"] for e in old} == {subject}
     assert not AuditEvent.objects.filter(actor_id=gone.user.pk).exists()
     assert not AuditEvent.objects.filter(ip="203.0.113.99").exists()
     assert verify_trail().ok
@@ -161,9 +169,12 @@ def test_erasure_is_all_or_nothing(uploads, monkeypatch, django_capture_on_commi
     assert gone.file.exists()
     assert Debate.objects.filter(owner=gone.user).exists()
     assert UserSession.objects.active().filter(user=gone.user).count() == sessions
-    assert list(AuditEvent.objects.order_by("pk").values_list("pk", "actor_id", "seal"))[
-        : len(events_before)
-    ] == events_before
+    assert (
+        list(AuditEvent.objects.order_by("pk").values_list("pk", "actor_id", "seal"))[
+            : len(events_before)
+        ]
+        == events_before
+    )
     assert not AuditEvent.objects.filter(event_type=EventType.ACCOUNT_ERASED).exists()
     assert Api(token=gone.api_token).get("/api/v1/debates").status_code == 200
 

@@ -64,3 +64,27 @@ def test_erasure_in_one_worker_refuses_the_users_tokens_in_every_worker(tmp_path
     assert not _redis_lockout_key(gone.user.email)
     assert not LockoutState.objects.filter(key=gone.user.email).exists()
     assert verify_trail().ok
+
+
+def test_two_admins_erasing_at_once_leave_one_admin():
+    """AUTHZ-1, PRIV-4: the last-admin check holds every admin's row lock, so of the only two
+    admins erasing in parallel exactly one goes; the other is refused as the last admin."""
+    from accounts.models import User
+    from privacy import erasure
+    from tests.factories import UserFactory
+    from tests.helpers import in_threads
+
+    admins = [UserFactory(roles=["admin"]), UserFactory(roles=["admin"])]
+    queue = list(admins)
+
+    def erase_one() -> str:
+        user = User.objects.get(pk=queue.pop().pk)
+        try:
+            erasure.erase(user)
+        except erasure.LastAdmin:
+            return "refused"
+        return "erased"
+
+    assert sorted(in_threads(2, erase_one)) == ["erased", "refused"]
+    assert User.objects.filter(groups__name="admin").count() == 1
+    assert verify_trail().ok

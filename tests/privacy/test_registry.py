@@ -1,6 +1,6 @@
 """PRIV-3, PRIV-4: the registry of personal data covers every model that refers to the user
 (directly or through another model), exports carry no secret, and erasure is registered for
-every kind (the audit trail's is a placeholder until #13 part 5)."""
+every kind (the audit trail's pseudonymises, #13 part 5)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, BackupCode, PasswordHistory, TOTPDevice, UserSession
 from accounts.services.api_tokens import create_token
 from audit.events import EventType
+from audit.models import AuditEvent
 from debates.models import Attachment, Debate, Source
 from privacy import registry
 from privacy.purposes import PURPOSES
@@ -89,12 +90,13 @@ def test_a_model_cannot_be_claimed_twice_nor_declared_without_a_reason():
 
 
 @pytest.mark.django_db
-def test_the_audit_erasure_is_a_placeholder_that_refuses():
-    """PRIV-4: pseudonymising audit events waits for the audit erasure hook (#12, #13 part 5);
-    until then it refuses rather than leave the events as they are."""
-    with pytest.raises(NotImplementedError) as raised:
-        registry.provider("audit_events").erase(UserFactory())
-    assert "#13 erasure" in str(raised.value)
+def test_the_audit_eraser_pseudonymises_instead_of_deleting():
+    """PRIV-4: the audit trail's eraser keeps the user's events, with no link to the user."""
+    user = UserFactory()
+    set_do_not_sell(user=user, enabled=True)
+    registry.provider("audit_events").erase(user)
+    event = AuditEvent.objects.get(event_type=EventType.DO_NOT_SELL_CHANGED)
+    assert event.actor_id is None and event.target_id == "" and event.data["subject"]
 
 
 def _user_with_everything(tmp_path, settings):  # type: ignore[no-untyped-def]
