@@ -50,6 +50,8 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "/api/v1/privacy/consents": {"GET": (401, 200, 200, 200)},
     "/api/v1/privacy/consents/product_updates": {"PUT": (401, 400, 400, 400)},
     "/api/v1/privacy/do-not-sell": {"GET": (401, 200, 200, 200), "PUT": (401, 400, 400, 400)},
+    # PRIV-4: anyone signed in may erase their own account (an empty body: no password)
+    "/api/v1/privacy/erasure": {"POST": (401, 400, 400, 400)},
     # open by design: they authenticate by what they are sent
     "/api/v1/auth/register": {"POST": (400, 400, 400, 400)},
     "/api/v1/auth/login": {"POST": (400, 400, 400, 400)},
