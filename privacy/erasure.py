@@ -75,7 +75,8 @@ def erase(user: User) -> Erased:
         if is_last_admin(user):
             raise LastAdmin
         # Logins of this user queue on this row (``start_session``): none starts meanwhile.
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        if User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first() is None:
+            return Erased(sessions_ended=0, tokens_revoked=0)  # a parallel request erased it
         # No request: the events of the ending are pseudonymised below and keep no address.
         ended = end_sessions(user=user, reason=EndReason.DEACTIVATED, actor=user)
         revoked = revoke_user_tokens(user=user, actor=user, request=None)

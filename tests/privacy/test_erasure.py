@@ -204,3 +204,17 @@ def test_the_page_erases_signs_the_browser_out_and_confirms(uploads):
     again = browser.get("/accounts/privacy/")
     assert again.status_code == 302 and again["Location"].startswith("/accounts/login/")
     assert gone.browser.get("/accounts/privacy/").status_code == 302  # its other browser too
+
+
+def test_a_second_erasure_of_the_same_account_does_nothing(uploads):
+    """A double submit: the request that waited on the account's row finds it gone and changes
+    nothing (no second erasure event)."""
+    from privacy import erasure
+
+    gone = make_person("gone", uploads)
+    first = erasure.erase(gone.user)
+    assert first.tokens_revoked == 1
+    assert erasure.erase(gone.user) == erasure.Erased(sessions_ended=0, tokens_revoked=0)
+    assert AuditEvent.objects.filter(event_type=EventType.ACCOUNT_ERASED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.USER_ERASED).count() == 1
+    assert verify_trail().ok
