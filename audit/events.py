@@ -47,6 +47,7 @@ class EventType(StrEnum):
     REQUEST_REJECTED = "http.request.rejected"
     # the trail itself
     TRAIL_PURGED = "audit.trail.purged"  # the sealed checkpoint of a retention purge (AUDIT-4)
+    USER_ERASED = "audit.user.erased"  # an erased user's events pseudonymised (PRIV-4, #13)
 
 
 # Failures must be kept even when the request that saw them rolls back (STYLE: failure events
@@ -102,6 +103,7 @@ CATEGORIES: dict[EventType, str] = {
     EventType.RATE_LIMITED: SECURITY,
     EventType.REQUEST_REJECTED: SECURITY,
     EventType.TRAIL_PURGED: AUDIT,
+    EventType.USER_ERASED: AUDIT,  # must be the audit chain: erased rows name its seq
     EventType.CONSENT_CHANGED: AUDIT,  # privacy: kept with the audit trail (PRIV-5)
     EventType.DO_NOT_SELL_CHANGED: AUDIT,
 }

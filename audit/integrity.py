@@ -47,11 +47,19 @@ Guarantees and limits
   ``TRUNCATE`` is likewise visible only against such an anchor.
 - On PostgreSQL a trigger refuses UPDATE and DELETE on the table except inside the retention
   purge's transactions (``purge_scope``: ``SET LOCAL aragora.audit_purge = 'on'``) and, for
-  UPDATE only, inside ``erasure_scope`` (the hook for the erasure pseudonymisation of issue #13,
-  PRIV-4, which must re-establish verifiability of what it rewrites; not built yet). Deleting
-  a user who has events is therefore refused there too: the actor link's ``SET NULL`` is an
-  UPDATE of sealed rows, which only that hook may make. A database superuser can still drop
-  the trigger: the seals are the evidence, the trigger the fence.
+  UPDATE only, inside ``erasure_scope``, where the erasure of a user (PRIV-4, #13,
+  ``audit.erasure``) pseudonymises their events. Deleting a user who still has events is
+  therefore refused there: the actor link's ``SET NULL`` is an UPDATE of sealed rows; after
+  ``audit.personal_data.erase_events`` nothing links to the user any more. A database
+  superuser can still drop the trigger: the seals are the evidence, the trigger the fence.
+
+Erasure (PRIV-4)
+----------------
+A pseudonymised row keeps its ``seal`` and place in the chain, and is vouched for by its
+``erasure_seal`` (``ERASURE_FIELDS``: every sealed field as rewritten, the original seal, and
+``erased_in``, the ``seq`` of the sealed ``audit.user.erased`` event that counted it). The seal
+formula itself never changed: rows sealed before erasure existed verify as they are. The design
+and its limits are in ``audit.erasure``.
 - An event recorded inside a longer transaction holds its chain's lock until that transaction
   ends, so other writers of the chain wait for it (and PostgreSQL may break a lock cycle by
   aborting one): record events late in a transaction, as the services do.
@@ -121,6 +129,51 @@ def canonical(fields: dict[str, Any]) -> bytes:
 
 def compute_seal(key: bytes, fields: dict[str, Any]) -> str:
     return hmac.new(key, canonical(fields), hashlib.sha256).hexdigest()
+
+
+def seal_holds(row: dict[str, Any], keys: dict[str, bytes]) -> bool:
+    """Whether the stored ``seal`` of ``row`` (every ``SEALED_FIELDS`` value) is its own."""
+    key = keys.get(row["key_id"])
+    fields = {name: row[name] for name in SEALED_FIELDS}
+    return key is not None and _same(compute_seal(key, fields), row["seal"])
+
+
+# A pseudonymised row (``audit.erasure``) is vouched for by its erasure seal: every sealed field
+# as rewritten, plus the original seal (its place in the chain) and the erasure event's number.
+ERASURE_FIELDS = (*SEALED_FIELDS, "seal", "erased_in")
+
+
+def compute_erasure_seal(key: bytes, fields: dict[str, Any]) -> str:
+    # A label of its own: an erasure seal can never be taken for an event seal, nor reversed.
+    message = b"aragora-audit-erasure:" + canonical(fields)
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def erasure_seal_holds(row: dict[str, Any], keys: dict[str, bytes]) -> bool:
+    """Whether ``row``'s ``erasure_seal`` (made with the key that sealed the row) holds."""
+    key = keys.get(row["key_id"])
+    fields = {name: row[name] for name in ERASURE_FIELDS}
+    expected = compute_erasure_seal(key, fields) if key is not None else ""
+    return bool(expected) and _same(expected, row["erasure_seal"])
+
+
+def pseudonym(user_id: object, *, key: bytes | None = None) -> str:
+    """The keyed pseudonym of a user id (PRIV-4): what an erased user's events keep as
+    ``data["subject"]``, so investigators holding an id can still find them. Made with the
+    newest audit key unless ``key`` is given; ``pseudonyms`` lists it under every key."""
+    key = key if key is not None else _current_key()[1]
+    message = f"aragora-audit-subject:user:{user_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def pseudonyms(user_id: object) -> list[str]:
+    """``pseudonym(user_id)`` under every listed key, newest first (erasures before a rotation
+    used an older key)."""
+    return [pseudonym(user_id, key=key) for key in keys().values()]
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def _fields(event: AuditEvent) -> dict[str, Any]:
@@ -199,9 +252,10 @@ def purge_scope() -> Iterator[None]:
 
 @contextmanager
 def erasure_scope() -> Iterator[None]:
-    """Hook for issue #13 (PRIV-4): a transaction in which the trigger allows UPDATE of events,
-    for pseudonymising an erased user's events. Whoever uses it must keep the trail verifiable
-    (e.g. seal a checkpoint event naming the rows rewritten); nothing calls it yet."""
+    """A transaction in which the PostgreSQL trigger allows UPDATE of events: the erasure of a
+    user (PRIV-4, ``audit.erasure.erase_user_events``) pseudonymises their events in it, and
+    re-seals what it rewrites so that the trail still verifies. The door stays open until the
+    outermost transaction ends (``SET LOCAL``)."""
     with transaction.atomic():
         _set_local("aragora.audit_erasure")
         yield

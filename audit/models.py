@@ -23,7 +23,8 @@ class AuditEvent(models.Model):
 
     ``chain``, ``seq``, ``prev_seal``, ``key_id`` and ``seal`` make the row tamper-evident
     (AUDIT-3): see ``audit.integrity``. They are written once, at the insert, under the chain's
-    lock; nothing else writes them.
+    lock; nothing else writes them. ``erased_in`` and ``erasure_seal`` mark a row pseudonymised
+    by a user's erasure (PRIV-4): see ``audit.erasure``.
     """
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -45,6 +46,11 @@ class AuditEvent(models.Model):
     prev_seal = models.CharField(max_length=64, blank=True, editable=False)
     key_id = models.CharField(max_length=16, editable=False)
     seal = models.CharField(max_length=64, editable=False)
+    # Set only by the erasure of a user (PRIV-4, ``audit.erasure``): the ``seq`` of the
+    # ``audit.user.erased`` event (audit chain) that pseudonymised this row, and the seal that
+    # vouches for the row as rewritten (the original ``seal`` stays: the next event chains on it).
+    erased_in = models.BigIntegerField(null=True, blank=True, editable=False)
+    erasure_seal = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 
+from audit.erasure import erase_user_events
 from audit.models import AuditEvent
 
 MODELS = ("audit.AuditEvent",)
@@ -35,8 +36,16 @@ def _event(event: AuditEvent) -> dict[str, Any]:
 
 
 def erase_events(user: AbstractBaseUser) -> None:
-    """PRIV-4: the user's events are pseudonymised, not deleted (the trail must still verify).
+    """PRIV-4: pseudonymise the user's events (kept, not deleted: the trail must still verify).
 
-    A placeholder: the audit sealing work (#12) adds the erasure hook this will call; until
-    then erasure refuses rather than leave the events identifiable (fail closed)."""
-    raise NotImplementedError("#13 erasure")
+    The contract for the erasure of an account: end the user's sessions and tokens, call this,
+    then delete the user row. Afterwards no event holds the user's id (as actor or target),
+    email, addresses or user agents; each keeps ``data["subject"]``, the keyed pseudonym of the
+    id (``audit.integrity.pseudonym``, found with ``audit.erasure.pseudonymised_events``), and
+    a sealed ``audit.user.erased`` event without personal data records the erasure. Nothing
+    links to the user row any more, so deleting it works on PostgreSQL too (the append-only
+    trigger would refuse the actor's ``SET NULL``). An event about the user recorded between
+    this call and the delete makes the delete fail there (fail closed): call this again first.
+    Safe to call again: rows already pseudonymised are left alone. Design: ``audit.erasure``.
+    """
+    erase_user_events(user=user)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from audit import integrity
-from audit.events import EventType
+from audit.events import AUDIT, EventType
 from audit.models import AuditEvent, ChainHead
 
-_COLUMNS = ("id", "seal", *integrity.SEALED_FIELDS)
+_COLUMNS = ("id", "seal", *integrity.SEALED_FIELDS, "erased_in", "erasure_seal")
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,41 @@ class _ChainState:
 
 
 @dataclass
+class _Erasures:
+    """The erasure events (PRIV-4, ``audit.erasure``) and the rows the walk finds marked with
+    each: per erasure and chain, how many and a running digest of their ``seq`` numbers."""
+
+    events: dict[int, tuple[int, dict[str, Any]]]  # erasure seq: (its id, its per-chain counts)
+    seen: dict[tuple[int, str], tuple[int, Any]] = field(default_factory=dict)
+
+    def known(self, erased_in: int, audit_cut: int) -> bool:
+        return erased_in in self.events or erased_in <= audit_cut  # else: an invented erasure
+
+    def count(self, erased_in: int, chain: str, seq: int) -> None:
+        count, digest = self.seen.get((erased_in, chain), (0, hashlib.sha256()))
+        digest.update(f"{seq}\n".encode())  # the walk goes in seq order: as seq_digest
+        self.seen[(erased_in, chain)] = (count + 1, digest)
+
+    def check(self, cuts: dict[str, tuple[int, str]]) -> None:
+        """Each erasure marked exactly the rows it counted (unless retention cut into them)."""
+        for erased_in, (event_id, rows) in sorted(self.events.items()):
+            chains = set(rows) | {chain for seq, chain in self.seen if seq == erased_in}
+            for chain in sorted(chains):
+                expected = rows.get(chain)
+                count, digest = self.seen.get((erased_in, chain), (0, hashlib.sha256()))
+                if expected is None:
+                    raise _Bad(event_id)  # rows marked with an erasure that did not count them
+                if cuts.get(chain, (0, ""))[0] >= expected.get("first_seq", 0):
+                    continue  # partly purged since: each survivor was checked by its seal
+                if (count, digest.hexdigest()) != (expected.get("count"), expected.get("digest")):
+                    raise _Bad(event_id)  # a row put back from before the erasure, or missing
+
+
+@dataclass
 class _Walk:
     keys: dict[str, bytes]
     cuts: dict[str, tuple[int, str]]
+    erasures: _Erasures
     chains: dict[str, _ChainState] = field(default_factory=dict)
     checked: int = 0
 
@@ -55,12 +87,22 @@ class _Walk:
         if row["seq"] <= state.cut_seq:
             return  # cut by a retention purge (AUDIT-4); its deletion may still be under way
         self.checked += 1
-        if not _sealed(row, self.keys):
+        if not self._holds(row):
             raise _Bad(row["id"])  # edited, forged, renumbered, or an unknown key
         follows = row["seq"] == state.seq + 1 and row["prev_seal"] == state.seal
         if not follows or (state.last_id is not None and row["id"] < state.last_id):
             raise _Bad(row["id"])  # a row deleted or inserted before it, or rows swapped
         state.seq, state.seal, state.last_id = row["seq"], row["seal"], row["id"]
+
+    def _holds(self, row: dict[str, Any]) -> bool:
+        erased_in = row["erased_in"]
+        if erased_in is None:
+            return integrity.seal_holds(row, self.keys)
+        audit_cut = self.cuts.get(AUDIT, (0, ""))[0]
+        if not self.erasures.known(erased_in, audit_cut):
+            return False
+        self.erasures.count(erased_in, row["chain"], row["seq"])
+        return integrity.erasure_seal_holds(row, self.keys)
 
     def check_heads(self) -> None:
         """The newest event of each chain must be the one its head names (no truncation)."""
@@ -71,16 +113,6 @@ class _Walk:
                 raise _Bad(state.last_id)  # rows past the newest left, or the head removed
 
 
-def _same(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
-
-
-def _sealed(row: dict[str, Any], keys: dict[str, bytes]) -> bool:
-    key = keys.get(row["key_id"])
-    fields = {name: row[name] for name in integrity.SEALED_FIELDS}
-    return key is not None and _same(integrity.compute_seal(key, fields), row["seal"])
-
-
 def retention_cuts(keys: dict[str, bytes]) -> dict[str, tuple[int, str]]:
     """Per chain, the newest cut recorded by a purge checkpoint: (last removed seq, its seal).
 
@@ -89,13 +121,24 @@ def retention_cuts(keys: dict[str, bytes]) -> dict[str, tuple[int, str]]:
     cuts: dict[str, tuple[int, str]] = {}
     checkpoints = AuditEvent.objects.filter(event_type=EventType.TRAIL_PURGED).values(*_COLUMNS)
     for row in checkpoints.iterator(chunk_size=1000):
-        if not _sealed(row, keys):
+        if not integrity.seal_holds(row, keys):
             continue  # the walk reports it
         data = row["data"]
         chain, seq, seal = data.get("chain"), data.get("through_seq"), data.get("through_seal")
         if isinstance(chain, str) and isinstance(seq, int) and seq > cuts.get(chain, (0, ""))[0]:
             cuts[chain] = (seq, str(seal))
     return cuts
+
+
+def erasure_events(keys: dict[str, bytes]) -> dict[int, tuple[int, dict[str, Any]]]:
+    """The sealed ``audit.user.erased`` events by ``seq``: (id, per-chain counts of rows)."""
+    events: dict[int, tuple[int, dict[str, Any]]] = {}
+    rows = AuditEvent.objects.filter(event_type=EventType.USER_ERASED, chain=AUDIT)
+    for row in rows.values(*_COLUMNS).iterator(chunk_size=1000):
+        counted = row["data"].get("rows")
+        if row["erased_in"] is None and integrity.seal_holds(row, keys):
+            events[row["seq"]] = (row["id"], counted if isinstance(counted, dict) else {})
+    return events
 
 
 def verify_trail(*, chunk_size: int = 2000) -> VerifyResult:
@@ -105,12 +148,14 @@ def verify_trail(*, chunk_size: int = 2000) -> VerifyResult:
     whatever the size of the trail.
     """
     keys = integrity.keys()
-    walk = _Walk(keys=keys, cuts=retention_cuts(keys))
+    cuts = retention_cuts(keys)
+    walk = _Walk(keys=keys, cuts=cuts, erasures=_Erasures(erasure_events(keys)))
     rows = AuditEvent.objects.order_by("chain", "seq").values(*_COLUMNS)
     try:
         for row in rows.iterator(chunk_size=chunk_size):
             walk.check(row)
         walk.check_heads()
+        walk.erasures.check(cuts)
     except _Bad as bad:
         return VerifyResult(ok=False, checked=walk.checked, first_bad_id=bad.event_id)
     return VerifyResult(ok=True, checked=walk.checked, first_bad_id=None)

@@ -89,12 +89,20 @@ def test_a_model_cannot_be_claimed_twice_nor_declared_without_a_reason():
 
 
 @pytest.mark.django_db
-def test_the_audit_erasure_is_a_placeholder_that_refuses():
-    """PRIV-4: pseudonymising audit events waits for the audit erasure hook (#12, #13 part 5);
-    until then it refuses rather than leave the events as they are."""
-    with pytest.raises(NotImplementedError) as raised:
-        registry.provider("audit_events").erase(UserFactory())
-    assert "#13 erasure" in str(raised.value)
+def test_the_audit_erasure_pseudonymises_the_users_events():
+    """PRIV-4: the registered audit eraser keeps the user's events, without the user's id, and
+    the trail still verifies (the design is tested in tests/audit/test_erasure.py)."""
+    import audit
+    from audit.events import EventType
+    from audit.models import AuditEvent
+    from audit.services import verify_trail
+
+    user = UserFactory()
+    audit.record(EventType.USER_CREATED, actor=user, target=user)
+    registry.provider("audit_events").erase(user)
+    assert not AuditEvent.objects.filter(actor_id=user.pk).exists()
+    assert AuditEvent.objects.filter(event_type=EventType.USER_CREATED).exists()
+    assert verify_trail().ok is True
 
 
 def _user_with_everything(tmp_path, settings):  # type: ignore[no-untyped-def]
