@@ -267,6 +267,19 @@ def signup_long_ago(run: Run) -> None:
         ok(Api(REMOTE_ADDR="198.51.100.11").post("/api/v1/auth/register", body), 201)
 
 
+def erasure(run: Run) -> None:
+    """PRIV-4: an account signs in, then is erased: its events are pseudonymised and
+    ``audit.user.erased`` records it. Called through the privacy registry's audit eraser until
+    the erasure endpoint of #13 drives it (then that endpoint replaces this call)."""
+    from audit.personal_data import erase_events
+
+    leaving = UserFactory()
+    pair = Api(REMOTE_ADDR="198.51.100.12").as_user(leaving.email)
+    run.keep(pair["access"], pair["refresh"])
+    erase_events(leaving)
+    leaving.delete()
+
+
 def retention_purge() -> None:
     """``manage.py purge_retention`` cuts the old registration and seals a checkpoint
     (AUDIT-4): the trail still verifies."""
@@ -290,6 +303,7 @@ def drive_every_flow(settings: Any) -> Run:
     privacy_flows(run, member, password)
     abuse_flows(run, settings, admin)
     django_admin_flows(run, member)
+    erasure(run)
     retention_purge()
     return run
 
