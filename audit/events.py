@@ -42,6 +42,10 @@ class EventType(StrEnum):
     # privacy (PRIV-1, PRIV-2)
     CONSENT_CHANGED = "privacy.consent.changed"
     DO_NOT_SELL_CHANGED = "privacy.do_not_sell.changed"
+    # privacy (PRIV-3)
+    EXPORT_REQUESTED = "privacy.export.requested"
+    EXPORT_READY = "privacy.export.ready"
+    EXPORT_DOWNLOADED = "privacy.export.downloaded"
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
     REQUEST_REJECTED = "http.request.rejected"
@@ -104,6 +108,9 @@ CATEGORIES: dict[EventType, str] = {
     EventType.TRAIL_PURGED: AUDIT,
     EventType.CONSENT_CHANGED: AUDIT,  # privacy: kept with the audit trail (PRIV-5)
     EventType.DO_NOT_SELL_CHANGED: AUDIT,
+    EventType.EXPORT_REQUESTED: AUDIT,
+    EventType.EXPORT_READY: AUDIT,
+    EventType.EXPORT_DOWNLOADED: AUDIT,
 }
 
 

@@ -5,6 +5,7 @@ Plain functions: the privacy app imports and registers them; audit never imports
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,10 +17,16 @@ MODELS = ("audit.AuditEvent",)
 
 
 def export_events(user: AbstractBaseUser) -> dict[str, Any]:
-    """Events the user caused or that are about the user (``data`` is already redacted)."""
+    """Events the user caused or that are about the user (``data`` is already redacted),
+    oldest first, streamed: a generator the export writes record by record (PRIV-3)."""
+    return {"events": _events(user)}
+
+
+def _events(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
     about = Q(actor_id=user.pk) | Q(target_type=user._meta.label_lower, target_id=str(user.pk))
     rows = AuditEvent.objects.filter(about).order_by("created_at", "pk")
-    return {"events": [_event(e) for e in rows.iterator()]}
+    for event in rows.iterator(chunk_size=2000):
+        yield _event(event)
 
 
 def _event(event: AuditEvent) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """The ``/accounts/privacy/`` page (API.md "Browser pages"): consents (PRIV-1) and the
-"Do Not Sell or Share" switch (PRIV-2) as CSRF-protected forms, no script. Export and account
-deletion (PRIV-3, PRIV-4) join it later."""
+"Do Not Sell or Share" switch (PRIV-2) as CSRF-protected forms, no script; the user's data
+exports (PRIV-3: the form and the download are ``privacy.export_pages``). Account deletion
+(PRIV-4) joins it later."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -61,6 +63,8 @@ def _render(request: HttpRequest, error: str | None, status: int = 200) -> HttpR
     context = {
         "consents": selectors.consents(_me(request)),
         "do_not_sell": selectors.do_not_sell(_me(request)),
+        "exports": selectors.recent_exports(_me(request)),
+        "export_ttl_days": settings.EXPORT_TTL_DAYS,
         "error": error,
     }
     return render(request, "privacy/privacy.html", context, status=status)

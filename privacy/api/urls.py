@@ -10,4 +10,15 @@ urlpatterns = [
         name="privacy-consent",
     ),
     path("privacy/do-not-sell", views.DoNotSellView.as_view(), name="privacy-do-not-sell"),
+    path("privacy/exports", views.ExportListView.as_view(), name="privacy-exports"),
+    path(
+        "privacy/exports/<str:export_id>",
+        views.ExportDetailView.as_view(),
+        name="privacy-export",
+    ),
+    path(
+        "privacy/exports/<str:export_id>/download",
+        views.ExportDownloadView.as_view(),
+        name="privacy-export-download",
+    ),
 ]
