@@ -23,7 +23,7 @@ def purge_ended_sessions(*, now: datetime | None = None, batch_size: int = 1000)
     ago, in bounded batches; also Django's expired browser-session rows. Returns how many
     session records went."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.SESSION_RETENTION_DAYS)
-    ended = Q(ended_at__lt=cutoff) | Q(ended_at__isnull=True, expires_at__lt=cutoff)
+    ended = Q(ended_at__lt=cutoff) | Q(expires_at__lt=cutoff)  # the earlier of the two
     removed = 0
     while ids := list(UserSession.objects.filter(ended).values_list("pk", flat=True)[:batch_size]):
         with transaction.atomic():

@@ -5,6 +5,7 @@ token scopes (AUTHZ-2); audited (AUDIT-1); a failed build fails cleanly."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -264,6 +265,7 @@ def test_no_secret_of_the_user_is_anywhere_in_the_archive(
     export.refresh_from_db()
     archive = zipfile.ZipFile(storage.path_of(export.file_name))
     text = b"".join(archive.read(n) for n in archive.namelist()).decode("utf-8", "replace")
+    secrets.append(base64.b32encode(bytes.fromhex(secrets[0])).decode().rstrip("="))  # TOTP
     assert [s for s in secrets if s and s in text] == []
     assert user.email in text and "My words" in text  # the scan is not of an empty archive
 
@@ -394,3 +396,20 @@ def test_erasing_privacy_data_removes_the_exports_and_their_files(
     registry.provider("privacy").erase(user)
     assert not DataExport.objects.filter(user=user).exists() and not path.exists()
     assert DataExport.objects.filter(pk=kept.pk).exists()
+
+
+def test_the_hourly_beat_task_expires_archives_like_the_command(
+    django_capture_on_commit_callbacks, user
+):
+    from django.conf import settings as django_settings
+
+    from privacy.tasks import purge_expired_exports
+
+    schedule = django_settings.CELERY_BEAT_SCHEDULE["purge-expired-exports"]
+    assert schedule["task"] == purge_expired_exports.name and schedule["schedule"] == 3600.0
+    created = request_built(signed_in(user), django_capture_on_commit_callbacks)
+    assert purge_expired_exports.apply().get() == 0  # not yet
+    DataExport.objects.update(expires_at=timezone.now())
+    assert purge_expired_exports.apply().get() == 1
+    assert DataExport.objects.get(pk=created["id"]).status == ExportStatus.EXPIRED
+    assert list(storage.export_dir().iterdir()) == []
