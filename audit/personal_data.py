@@ -22,23 +22,17 @@ def export_events(user: AbstractBaseUser) -> dict[str, Any]:
     return {"events": _events(user)}
 
 
+EVENT_FIELDS = ("event_type", "created_at", "ip", "user_agent", "target_type", "target_id", "data")
+EXPORTED = ("type", "created_at", "ip", "user_agent", "target_type", "target_id", "data")
+
+
 def _events(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
     about = Q(actor_id=user.pk) | Q(target_type=user._meta.label_lower, target_id=str(user.pk))
     rows = AuditEvent.objects.filter(about).order_by("created_at", "pk")
-    for event in rows.iterator(chunk_size=2000):
-        yield _event(event)
-
-
-def _event(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "type": event.event_type,
-        "created_at": event.created_at.isoformat(),
-        "ip": event.ip,
-        "user_agent": event.user_agent,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "data": event.data,
-    }
+    for row in rows.values_list(*EVENT_FIELDS).iterator(chunk_size=1000):  # rows, not models
+        event = dict(zip(EXPORTED, row, strict=True))
+        event["created_at"] = event["created_at"].isoformat()
+        yield event
 
 
 def erase_events(user: AbstractBaseUser) -> None:

@@ -19,4 +19,5 @@ def archive_response(export: DataExport, handle: IO[bytes]) -> FileResponse:
         content_type="application/zip",
     )
     response["Cache-Control"] = NO_STORE
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"  # never a page
     return response

@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -31,6 +32,9 @@ def export_dir() -> Path:
     if not path.is_absolute():
         path = Path(settings.BASE_DIR) / path
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:  # made by someone else, or before: ours alone if we can
+        with suppress(PermissionError):  # the files are 0600 whatever the directory allows
+            path.chmod(0o700)
     return path
 
 

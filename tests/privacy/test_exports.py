@@ -152,6 +152,7 @@ def test_the_download_is_an_attachment_never_cached_and_audited(
     assert response["Cache-Control"] == "no-store"
     assert response["Content-Disposition"].startswith("attachment; filename=")
     assert "aragora-export-" in response["Content-Disposition"]
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
     b"".join(response.streaming_content)
     kinds = ["privacy.export.requested", "privacy.export.ready", "privacy.export.downloaded"]
     events = AuditEvent.objects.filter(event_type__in=kinds).order_by("seq")
@@ -165,6 +166,7 @@ def test_the_download_is_an_attachment_never_cached_and_audited(
 
 def test_the_file_is_private_and_its_name_is_not_the_id(django_capture_on_commit_callbacks):
     user = UserFactory()
+    Path(storage.export_dir()).chmod(0o755)  # made too open by someone else: made private
     created = request_built(signed_in(user), django_capture_on_commit_callbacks)
     export = DataExport.objects.get(pk=created["id"])
     path = storage.path_of(export.file_name)
