@@ -250,12 +250,6 @@ def test_export_requests_have_their_own_rate_policy_with_headers(user, settings)
     assert api.get(f"{URL}/{responses[0].json()['id']}").status_code == 200  # default policy
 
 
-def test_the_default_export_rate_is_five_a_day():
-    from aragora import settings as project
-
-    assert project.RATE_LIMITS["export"] == "5/d"
-
-
 def test_no_secret_of_the_user_is_anywhere_in_the_archive(
     django_capture_on_commit_callbacks, tmp_path, settings
 ):
