@@ -7,6 +7,7 @@ TOTP key, no backup-code hash (PRIV-3).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
@@ -47,9 +48,15 @@ def export_profile(user: AbstractBaseUser) -> dict[str, Any]:
 
 
 def export_sessions(user: AbstractBaseUser) -> dict[str, Any]:
-    """Every session, ended ones too (no refresh-token hash, no Django session key)."""
+    """Every session still kept, ended ones too (no refresh-token hash, no Django session
+    key), streamed (PRIV-3)."""
+    return {"sessions": _sessions(user)}
+
+
+def _sessions(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
     rows = UserSession.objects.filter(user_id=user.pk).order_by("created_at")
-    return {"sessions": [_session(s) for s in rows]}
+    for session in rows.iterator(chunk_size=1000):
+        yield _session(session)
 
 
 def _session(session: UserSession) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from accounts import revocation
 from accounts.lockout import service as lockout
+from accounts.services import retention
 
 
 @shared_task
@@ -18,3 +19,9 @@ def purge_expired_revocations() -> int:
 def purge_idle_lockouts() -> int:
     """Lockout rows with nothing left to remember (embedded mode)."""
     return lockout.purge_idle()
+
+
+@shared_task
+def purge_ended_sessions() -> int:
+    """PRIV-5: session records 30 days (``ARAGORA_SESSION_RETENTION_DAYS``) after they end."""
+    return retention.purge_ended_sessions()

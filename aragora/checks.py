@@ -11,6 +11,7 @@ system check (``fail_on_errors``). Messages name variables, never their values.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -85,8 +86,8 @@ def check_audit_key_length(app_configs: Any = None, **kwargs: Any) -> Messages:
     return []
 
 
-# aragora.E006 to aragora.E012, aragora.E014 to aragora.E016: values the code relies on
-# being in range.
+# aragora.E006 to aragora.E012, aragora.E014 to aragora.E016, aragora.E031 to aragora.E033:
+# values the code relies on being in range.
 _RANGES: list[tuple[str, Callable[[], bool], str]] = [
     (
         "aragora.E006",
@@ -138,6 +139,21 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         lambda: 1 <= settings.AUDIT_PURGE_BATCH_SIZE <= 100_000,
         "ARAGORA_AUDIT_PURGE_BATCH_SIZE must be between 1 and 100000.",
     ),
+    (
+        "aragora.E031",
+        lambda: 1 <= settings.EXPORT_TTL_DAYS <= 365,
+        "ARAGORA_EXPORT_TTL_DAYS must be between 1 and 365.",
+    ),
+    (
+        "aragora.E032",
+        lambda: settings.EXPORT_MAX_BUILD_SECONDS >= 60,
+        "ARAGORA_EXPORT_MAX_BUILD_SECONDS must be at least 60.",
+    ),
+    (
+        "aragora.E033",
+        lambda: settings.SESSION_RETENTION_DAYS >= 1,
+        "ARAGORA_SESSION_RETENTION_DAYS must be at least 1.",
+    ),
 ]
 
 
@@ -150,6 +166,30 @@ def check_rates(app_configs: Any = None, **kwargs: Any) -> Messages:
     except ImproperlyConfigured as exc:
         return _error(str(exc), "aragora.E017", "Rates look like 10/m, 100/h or 5/10s.")
     return []
+
+
+@checks.register(checks.Tags.security, TAG)
+def check_export_dir(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E030: export archives hold everything about a user (PRIV-3); a directory that
+    is served (static files, media) or shared with the uploads, inside or around, would expose
+    them or mix them with other files."""
+    exports = _resolved(settings.EXPORT_DIR)
+    served = [settings.STATIC_ROOT, *settings.STATICFILES_DIRS, settings.UPLOAD_DIR]
+    if getattr(settings, "MEDIA_ROOT", ""):
+        served.append(settings.MEDIA_ROOT)
+    for other in (_resolved(path) for path in served if path):
+        if exports == other or other in exports.parents or exports in other.parents:
+            return _error(
+                "ARAGORA_EXPORT_DIR must be a private directory of its own, not inside, around "
+                "or the same as static files, media or ARAGORA_UPLOAD_DIR.",
+                "aragora.E030",
+            )
+    return []
+
+
+def _resolved(path: Any) -> Path:
+    found = Path(path)
+    return (found if found.is_absolute() else Path(settings.BASE_DIR) / found).resolve()
 
 
 @checks.register(TAG)

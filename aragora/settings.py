@@ -247,6 +247,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-idle-lockouts": {"task": "accounts.tasks.purge_idle_lockouts", "schedule": 3600.0},
     "purge-expired-debates": {"task": "debates.tasks.purge_expired_debates", "schedule": 86400.0},
     "purge-audit-trail": {"task": "audit.tasks.purge_audit_trail", "schedule": 3600.0},
+    # PRIV-5: export archives at expiry (hourly), session records 30 days after they end.
+    "purge-expired-exports": {"task": "privacy.tasks.purge_expired_exports", "schedule": 3600.0},
+    "purge-ended-sessions": {"task": "accounts.tasks.purge_ended_sessions", "schedule": 86400.0},
 }
 
 # --- Authentication and passwords -------------------------------------------------------------
@@ -432,6 +435,17 @@ UPLOAD_TYPES = env.list("ARAGORA_UPLOAD_TYPES", default=["pdf", "png", "jpeg", "
 UPLOAD_DIR = env.str("ARAGORA_UPLOAD_DIR", default=str(BASE_DIR / "var" / "uploads"))
 # PRIV-5: debates older than this many days are purged (0, the default: kept forever).
 DEBATE_RETENTION_DAYS = env.int("ARAGORA_DEBATE_RETENTION_DAYS", default=0)
+# PRIV-3: data export archives. A private directory (never under static files, media or the
+# uploads: aragora.E030), shared by the web processes and the Celery workers; a relative path is
+# taken from the project folder. Archives are kept this many days (aragora.E031), then expired.
+EXPORT_DIR = env.str("ARAGORA_EXPORT_DIR", default=str(BASE_DIR / "var" / "exports"))
+EXPORT_TTL_DAYS = env.int("ARAGORA_EXPORT_TTL_DAYS", default=7)
+# An export still pending or running after this many seconds (a lost task, a dead worker) is
+# marked failed by the retention job, so the user may ask again (aragora.E032).
+EXPORT_MAX_BUILD_SECONDS = env.int("ARAGORA_EXPORT_MAX_BUILD_SECONDS", default=3600)
+# PRIV-5: session records (and their refresh tokens) are deleted this many days after the
+# session ended or expired (aragora.E033).
+SESSION_RETENTION_DAYS = env.int("ARAGORA_SESSION_RETENTION_DAYS", default=30)
 # INPUT-4: hosts (host, host:port or CIDR) the source fetcher may reach despite the SSRF guard.
 FETCH_ALLOWED_HOSTS = env.list("ARAGORA_FETCH_ALLOWED_HOSTS", default=[])
 # INPUT-4: one deadline in seconds for a whole source fetch (connect, TLS, headers, body).
@@ -456,6 +470,8 @@ RATE_LIMITS = {
     "debates": env.str("ARAGORA_RATE_LIMIT_DEBATES", default="30/m"),
     "default": env.str("ARAGORA_RATE_LIMIT_DEFAULT", default="100/m"),
     "upload": env.str("ARAGORA_RATE_LIMIT_UPLOAD", default="5/m"),
+    # PRIV-3: data export requests, per user (each builds a whole archive).
+    "export": env.str("ARAGORA_RATE_LIMIT_EXPORT", default="5/d"),
 }
 RATELIMIT_ENABLE = env.bool("ARAGORA_RATE_LIMIT_ENABLE", default=True)
 # RATE-4: escalation to blocks, and the severe-abuse blocklist.

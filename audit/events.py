@@ -43,6 +43,10 @@ class EventType(StrEnum):
     CONSENT_CHANGED = "privacy.consent.changed"
     DO_NOT_SELL_CHANGED = "privacy.do_not_sell.changed"
     ACCOUNT_ERASED = "privacy.account.erased"  # PRIV-4: no actor, no address, a pseudonym
+    # privacy (PRIV-3)
+    EXPORT_REQUESTED = "privacy.export.requested"
+    EXPORT_READY = "privacy.export.ready"
+    EXPORT_DOWNLOADED = "privacy.export.downloaded"
     # requests refused by the HTTP layer
     RATE_LIMITED = "http.request.rate_limited"
     REQUEST_REJECTED = "http.request.rejected"
@@ -108,6 +112,9 @@ CATEGORIES: dict[EventType, str] = {
     EventType.CONSENT_CHANGED: AUDIT,  # privacy: kept with the audit trail (PRIV-5)
     EventType.DO_NOT_SELL_CHANGED: AUDIT,
     EventType.ACCOUNT_ERASED: AUDIT,
+    EventType.EXPORT_REQUESTED: AUDIT,
+    EventType.EXPORT_READY: AUDIT,
+    EventType.EXPORT_DOWNLOADED: AUDIT,
 }
 
 

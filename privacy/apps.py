@@ -10,6 +10,9 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the providers import every app's models, which need the registry ready.
+        from audit.retention import register_job
+        from privacy import exports
         from privacy.providers import register_all
 
         register_all()
+        register_job("privacy.exports", exports.purge_expired_exports)  # PRIV-5

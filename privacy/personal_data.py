@@ -1,4 +1,5 @@
-"""What privacy itself holds about a user: consents, their history, the do-not-sell flag."""
+"""What privacy itself holds about a user: consents, their history, the do-not-sell flag, and
+the user's data exports (their records; the archives themselves are not exported again)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from privacy.models import Consent, ConsentHistory, DoNotSell
+from privacy import storage
+from privacy.models import Consent, ConsentHistory, DataExport, DoNotSell
 
-MODELS = ("privacy.Consent", "privacy.ConsentHistory", "privacy.DoNotSell")
+MODELS = ("privacy.Consent", "privacy.ConsentHistory", "privacy.DoNotSell", "privacy.DataExport")
 
 
 def export_privacy(user: AbstractBaseUser) -> dict[str, Any]:
@@ -36,6 +38,15 @@ def export_privacy(user: AbstractBaseUser) -> dict[str, Any]:
             for h in history
         ],
         "do_not_sell": flag.enabled if flag is not None else False,
+        "data_exports": [
+            {
+                "id": str(e.pk),
+                "status": e.status,
+                "created_at": e.created_at.isoformat(),
+                "expires_at": e.expires_at.isoformat() if e.expires_at else None,
+            }
+            for e in DataExport.objects.filter(user_id=user.pk).order_by("created_at")
+        ],
     }
 
 
@@ -43,3 +54,7 @@ def erase_privacy(user: AbstractBaseUser) -> None:
     Consent.objects.filter(user_id=user.pk).delete()
     ConsentHistory.objects.filter(user_id=user.pk).delete()
     DoNotSell.objects.filter(user_id=user.pk).delete()
+    names = list(DataExport.objects.filter(user_id=user.pk).values_list("file_name", flat=True))
+    DataExport.objects.filter(user_id=user.pk).delete()
+    for name in names:  # files go once their rows are gone (a build in flight then drops its own)
+        storage.remove(name)

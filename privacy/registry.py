@@ -12,14 +12,17 @@ walks the model graph so a new model cannot be forgotten).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
-Exporter = Callable[[AbstractBaseUser], dict[str, Any]]
+# An export maps names to JSON-able values; a value that is an iterator (a generator over a
+# queryset's ``iterator()``) is written as a JSON array one record at a time, so a user with a
+# hundred thousand events is exported in bounded memory (``privacy.archive``).
+Exporter = Callable[[AbstractBaseUser], Mapping[str, Any]]
 Eraser = Callable[[AbstractBaseUser], None]
 FileLister = Callable[[AbstractBaseUser], Iterable[Path]]
 
@@ -33,8 +36,9 @@ class Provider:
     """One kind of personal data (PRIV-3, PRIV-4).
 
     ``kind`` names the export file (``<kind>.json``); ``models`` are the ``app_label.Model``
-    labels this provider answers for; ``export`` returns a JSON-able dict with no secret in it
-    (no password, token or backup-code hash, no TOTP key); ``erase`` removes (or, for the audit
+    labels this provider answers for; ``export`` returns a mapping of JSON-able values or
+    iterators of JSON-able records (written as arrays, streamed) with no secret in it (no
+    password, token or backup-code hash, no TOTP key); ``erase`` removes (or, for the audit
     trail, pseudonymises) what the user holds; ``files`` yields files the export copies as they
     are. Lower ``erase_order`` runs first: the account itself goes last.
     """

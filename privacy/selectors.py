@@ -1,16 +1,18 @@
 """Reads of consents and the do-not-sell flag, and the two gates every other piece of code
-asks: ``may_use`` (PRIV-1) and ``may_share`` (PRIV-2)."""
+asks: ``may_use`` (PRIV-1) and ``may_share`` (PRIV-2); the user's data exports (PRIV-3)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from privacy import purposes
-from privacy.models import Consent, DoNotSell
+from privacy.models import IN_FLIGHT, Consent, DataExport, DoNotSell, ExportStatus
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,69 @@ def may_share(user: AbstractBaseUser | AnonymousUser) -> bool:
     if not user.is_authenticated or user.pk is None:
         return False
     return not do_not_sell(user)
+
+
+# --- data exports (PRIV-3) ----------------------------------------------------------------------
+PAGE_EXPORTS = 10  # the page lists the newest few
+
+
+def own_export(user: AbstractBaseUser, export_id: str) -> DataExport | None:
+    """The user's export with this id; None for an id that is malformed, unknown or another
+    user's: the caller answers 404 alike, so nobody learns that someone else's exists."""
+    try:
+        pk = uuid.UUID(str(export_id))
+    except ValueError:
+        return None
+    return DataExport.objects.filter(pk=pk, user_id=user.pk).first()
+
+
+def export_status(export: DataExport) -> str:
+    """The status a client sees: a ready export past ``expires_at`` is expired already, even
+    before the retention job has deleted its file."""
+    expired = export.expires_at is not None and export.expires_at <= timezone.now()
+    if export.status == ExportStatus.READY and expired:
+        return ExportStatus.EXPIRED
+    return export.status
+
+
+def downloadable_export(user: AbstractBaseUser, export_id: str) -> DataExport | None:
+    """The user's export if it is ready and not expired (PRIV-3: owner only, until expiry)."""
+    export = own_export(user, export_id)
+    if export is None or export_status(export) != ExportStatus.READY:
+        return None
+    return export
+
+
+def export_in_flight(user: AbstractBaseUser) -> DataExport | None:
+    return DataExport.objects.filter(user_id=user.pk, status__in=IN_FLIGHT).first()
+
+
+_LABELS = {
+    ExportStatus.PENDING: "Waiting to be prepared",
+    ExportStatus.RUNNING: "Being prepared",
+    ExportStatus.READY: "Ready",
+    ExportStatus.FAILED: "Failed: please request a new one",
+    ExportStatus.EXPIRED: "Expired",
+}
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One export as the page shows it."""
+
+    pk: uuid.UUID
+    created_at: datetime
+    expires_at: datetime | None
+    shown_status: str
+    status_label: str
+
+
+def recent_exports(user: AbstractBaseUser) -> list[ExportRow]:
+    """The user's newest exports, with the status a client sees (``export_status``)."""
+    rows = DataExport.objects.filter(user_id=user.pk).order_by("-created_at")[:PAGE_EXPORTS]
+    return [_row(export, export_status(export)) for export in rows]
+
+
+def _row(export: DataExport, status: str) -> ExportRow:
+    label = _LABELS[ExportStatus(status)]
+    return ExportRow(export.pk, export.created_at, export.expires_at, status, label)

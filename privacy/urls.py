@@ -1,6 +1,6 @@
 from django.urls import path
 
-from privacy import views
+from privacy import export_pages, views
 
 app_name = "privacy"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.privacy_page, name="page"),
     path("delete/", views.delete_account_page, name="delete"),
     path("deleted/", views.account_deleted_page, name="deleted"),
+    path("exports/", export_pages.request_export, name="export-request"),
+    path("exports/<str:export_id>/download", export_pages.download_export, name="export-download"),
 ]

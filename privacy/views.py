@@ -1,11 +1,13 @@
 """The ``/accounts/privacy/`` page (API.md "Browser pages"): consents (PRIV-1) and the
-"Do Not Sell or Share" switch (PRIV-2) as CSRF-protected forms, no script; its "Delete account"
+"Do Not Sell or Share" switch (PRIV-2) as CSRF-protected forms, no script; the user's data
+exports (PRIV-3: the form and the download are ``privacy.export_pages``); its "Delete account"
 section leads to ``/accounts/privacy/delete/`` (PRIV-4): the step-up gate first (a fresh code
 for MFA users, like every sensitive page), then the password and a confirmation; the browser
-is then signed out and sees ``/accounts/privacy/deleted/``. Export (PRIV-3) joins it later."""
+is then signed out and sees ``/accounts/privacy/deleted/``."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -69,6 +71,8 @@ def _render(request: HttpRequest, error: str | None, status: int = 200) -> HttpR
     context = {
         "consents": selectors.consents(_me(request)),
         "do_not_sell": selectors.do_not_sell(_me(request)),
+        "exports": selectors.recent_exports(_me(request)),
+        "export_ttl_days": settings.EXPORT_TTL_DAYS,
         "error": error,
     }
     return render(request, "privacy/privacy.html", context, status=status)

@@ -30,13 +30,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Remove this run's upload directory (one per run and per xdist worker, tests/settings.py)."""
+    """Remove this run's upload and export directories (one per run and per xdist worker,
+    tests/settings.py)."""
     import shutil
 
     from django.conf import settings
 
     if settings.configured and settings.UPLOAD_DIR.endswith(f"test-uploads/{os.getpid()}"):
         shutil.rmtree(settings.UPLOAD_DIR, ignore_errors=True)
+    if settings.configured and settings.EXPORT_DIR.endswith(f"test-exports/{os.getpid()}"):
+        shutil.rmtree(settings.EXPORT_DIR, ignore_errors=True)
 
 
 def _require_services() -> None:

@@ -59,6 +59,7 @@ PASSWORD_HASHERS = ["tests.hashers.FastBCryptSHA256PasswordHasher", *PASSWORD_HA
 
 ROOT_URLCONF = "tests.urls"
 UPLOAD_DIR = str(BASE_DIR / "var" / "test-uploads" / _RUN)  # tests count the files they add
+EXPORT_DIR = str(BASE_DIR / "var" / "test-exports" / _RUN)
 
 # The lockout holds new sign-ins for this long after Redis is lost (#10 item 10): not in tests
 # that stop Redis for other reasons; the tests about the settle set it themselves.

@@ -37,3 +37,15 @@ class ConsentListSerializer(serializers.Serializer[Any]):
 
 class DoNotSellSerializer(serializers.Serializer[Any]):
     enabled = StrictBooleanField()
+
+
+class ExportSerializer(serializers.Serializer[Any]):
+    """PRIV-3: an export as its owner sees it; ``download_url`` and ``expires_at`` only while
+    it is ready (null otherwise)."""
+
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["pending", "running", "ready", "failed", "expired"])
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    download_url = serializers.URLField(allow_null=True)
+    size = serializers.IntegerField(allow_null=True)

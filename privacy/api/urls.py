@@ -11,4 +11,15 @@ urlpatterns = [
     ),
     path("privacy/do-not-sell", views.DoNotSellView.as_view(), name="privacy-do-not-sell"),
     path("privacy/erasure", erasure.ErasureView.as_view(), name="privacy-erasure"),
+    path("privacy/exports", views.ExportListView.as_view(), name="privacy-exports"),
+    path(
+        "privacy/exports/<str:export_id>",
+        views.ExportDetailView.as_view(),
+        name="privacy-export",
+    ),
+    path(
+        "privacy/exports/<str:export_id>/download",
+        views.ExportDownloadView.as_view(),
+        name="privacy-export-download",
+    ),
 ]

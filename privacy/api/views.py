@@ -1,14 +1,17 @@
-"""The privacy API (API.md "Privacy"): consents (PRIV-1) and do-not-sell (PRIV-2).
+"""The privacy API (API.md "Privacy"): consents (PRIV-1), do-not-sell (PRIV-2) and data
+exports (PRIV-3).
 
-Any signed-in user manages their own choices (no role needed); API tokens need
-``privacy:read`` to read and ``privacy:write`` to change. Responses are ``no-store`` (personal
-data). The default rate policy applies.
+Any signed-in user manages their own choices and exports (no role needed); API tokens need
+``privacy:read`` to read (and download) and ``privacy:write`` to change or request an export.
+Responses are ``no-store`` (personal data). The default rate policy applies, except to export
+requests: the ``export`` policy (``ARAGORA_RATE_LIMIT_EXPORT``, per user).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -18,14 +21,18 @@ from rest_framework.views import APIView
 
 from accounts.api_helpers import valid_data
 from accounts.models import Scope, User
+from aragora.http.errors import error_body
 from aragora.http.headers import NO_STORE
-from privacy import purposes, selectors, services
+from privacy import exports, purposes, selectors, services, tasks
 from privacy.api.serializers import (
     ConsentInputSerializer,
     ConsentListSerializer,
     ConsentSerializer,
     DoNotSellSerializer,
+    ExportSerializer,
 )
+from privacy.models import DataExport
+from privacy.responses import archive_response
 
 PRIVATE = {"Cache-Control": NO_STORE}
 
@@ -89,3 +96,73 @@ class DoNotSellView(APIView):
             request=request._request,
         )
         return Response({"enabled": enabled}, headers=PRIVATE)
+
+
+def _export_body(request: Request, export: DataExport) -> dict[str, object]:
+    status = selectors.export_status(export)
+    ready = status == "ready"
+    url = request.build_absolute_uri(f"/api/v1/privacy/exports/{export.pk}/download")
+    return {
+        "id": str(export.pk),
+        "status": status,
+        "created_at": export.created_at,
+        "expires_at": export.expires_at if ready else None,
+        "download_url": url if ready else None,
+        "size": export.size if ready else None,
+    }
+
+
+class ExportListView(APIView):
+    """PRIV-3: ask for an archive of everything held about you; 202 with its id and status.
+
+    One export at a time: while one is pending or running, another request is 409
+    ``export_in_progress`` with the existing id in ``details``. Rate policy ``export``."""
+
+    permission_classes = [IsAuthenticated]
+    token_scopes = {"POST": Scope.PRIVACY_WRITE}
+    rate_policy = {"POST": "export"}
+
+    @extend_schema(request=None, responses={202: ExportSerializer})
+    def post(self, request: Request) -> Response:
+        try:
+            export = exports.request_export(user=_me(request), request=request._request)
+        except exports.ExportInProgress as busy:
+            details = {"id": str(busy.existing.pk)} if busy.existing else None
+            message = "An export is already being prepared; wait for it to finish."
+            body = error_body("export_in_progress", message, details)
+            return Response(body, status=409, headers=PRIVATE)
+        tasks.start(export)  # embedded mode: built by now, unless a transaction holds it back
+        export.refresh_from_db(fields=["status"])
+        return Response({"id": str(export.pk), "status": export.status}, 202, headers=PRIVATE)
+
+
+class ExportDetailView(APIView):
+    """PRIV-3: an export's status; ``download_url`` and ``expires_at`` once ready. Another
+    user's export, an unknown or malformed id: 404 alike."""
+
+    permission_classes = [IsAuthenticated]
+    token_scopes = {"GET": Scope.PRIVACY_READ}
+
+    @extend_schema(responses={200: ExportSerializer})
+    def get(self, request: Request, export_id: str) -> Response:
+        export = selectors.own_export(_me(request), export_id)
+        if export is None:
+            raise NotFound
+        return Response(_export_body(request, export), headers=PRIVATE)
+
+
+class ExportDownloadView(APIView):
+    """PRIV-3: the archive, to its owner only, until ``expires_at`` (404 otherwise, whoever
+    asks), streamed from disk; audited."""
+
+    permission_classes = [IsAuthenticated]
+    token_scopes = {"GET": Scope.PRIVACY_READ}
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request: Request, export_id: str) -> FileResponse:
+        opened = exports.open_download(
+            user=_me(request), export_id=export_id, request=request._request
+        )
+        if opened is None:
+            raise NotFound
+        return archive_response(*opened)

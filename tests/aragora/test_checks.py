@@ -46,6 +46,14 @@ def test_the_test_configuration_passes_every_check(settings):
         ({"AUDIT_RETENTION_DAYS": 0}, "aragora.E015"),
         ({"AUDIT_PURGE_BATCH_SIZE": 0}, "aragora.E016"),
         ({"RATE_LIMITS": {"default": "100/minute"}}, "aragora.E017"),
+        ({"RATE_LIMITS": {"export": "5/fortnight"}}, "aragora.E017"),
+        ({"EXPORT_DIR": "static/exports"}, "aragora.E030"),
+        ({"EXPORT_DIR": "var"}, "aragora.E030"),  # around the uploads (the tests': var/...)
+        ({"EXPORT_DIR": "/srv/aragora/files", "UPLOAD_DIR": "/srv/aragora/files"}, "aragora.E030"),
+        ({"EXPORT_TTL_DAYS": 0}, "aragora.E031"),
+        ({"EXPORT_TTL_DAYS": 366}, "aragora.E031"),
+        ({"EXPORT_MAX_BUILD_SECONDS": 59}, "aragora.E032"),
+        ({"SESSION_RETENTION_DAYS": 0}, "aragora.E033"),
     ],
 )
 def test_each_unsafe_value_is_reported_with_its_id(settings, overrides, check_id):

@@ -145,6 +145,7 @@ def test_default_rates():
         "debates": "30/m",
         "default": "100/m",
         "upload": "5/m",
+        "export": "5/d",  # PRIV-3: data export requests, per user
     }
 
 

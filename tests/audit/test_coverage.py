@@ -202,14 +202,20 @@ def moderation(run: Run, moderator: User, password: str) -> None:
 
 
 def privacy_flows(run: Run, member: User, password: str) -> None:
-    """A consent granted, then withdrawn (PRIV-1); Do Not Sell turned on (PRIV-2); another
-    account erased with its canary password (PRIV-4)."""
+    """A consent granted, then withdrawn (PRIV-1); Do Not Sell turned on (PRIV-2); a data
+    export requested, built and downloaded (PRIV-3); another account erased with its canary
+    password (PRIV-4)."""
+    from privacy.tasks import build_export
+
     api = Api(REMOTE_ADDR="198.51.100.10")
     pair = api.as_user(member.email, password)
     run.keep(pair["access"], pair["refresh"])
     ok(api.put("/api/v1/privacy/consents/product_updates", {"granted": True}))
     ok(api.put("/api/v1/privacy/consents/product_updates", {"granted": False}))
     ok(api.put("/api/v1/privacy/do-not-sell", {"enabled": True}))
+    export = ok(api.post("/api/v1/privacy/exports"), 202).json()
+    build_export.apply(args=[export["id"]])  # here, whatever the broker (queued at the commit)
+    b"".join(ok(api.get(f"/api/v1/privacy/exports/{export['id']}/download")).streaming_content)
     leaving_password = run.secret("leaving")
     leaving = User.objects.create_user(f"leaving-{run.tag}@example.com", leaving_password)
     gone = Api(REMOTE_ADDR="198.51.100.12")

@@ -151,9 +151,11 @@ def test_purge_retention_runs_every_registered_job(capsys, monkeypatch):
     for name in [
         "accounts.lockouts",
         "accounts.revocations",
+        "accounts.sessions",
         "audit.security_log",
         "audit.trail",
         "debates.debates",
+        "privacy.exports",
     ]:
         assert f"{name}: " in out
     assert "audit.security_log: 4 removed" in out

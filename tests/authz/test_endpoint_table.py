@@ -52,6 +52,10 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "/api/v1/privacy/do-not-sell": {"GET": (401, 200, 200, 200), "PUT": (401, 400, 400, 400)},
     # PRIV-4: anyone signed in may erase their own account (an empty body: no password)
     "/api/v1/privacy/erasure": {"POST": (401, 400, 400, 400)},
+    # ... and their own data exports (PRIV-3); another user's or an unknown id is 404
+    "/api/v1/privacy/exports": {"POST": (401, 202, 202, 202)},
+    "/api/v1/privacy/exports/00000000-0000-0000-0000-000000000000": {"GET": (401, 404, 404, 404)},
+    "/api/v1/privacy/exports/nope/download": {"GET": (401, 404, 404, 404)},
     # open by design: they authenticate by what they are sent
     "/api/v1/auth/register": {"POST": (400, 400, 400, 400)},
     "/api/v1/auth/login": {"POST": (400, 400, 400, 400)},
