@@ -8,7 +8,16 @@ SERVICE_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # pytest-xdist workers for `make test` (0: one process). Each has its own test database.
 TEST_WORKERS ?= 2
 
-.PHONY: run test test-services worker beat lint migrate lock deploy-check audit-deps clean
+# Lint tools with large or conflicting dependency trees live in their own venvs under .tools/
+# (git-ignored): checkov, kubernetes-validate and hadolint in .tools/iac; detect-secrets in
+# .tools/secrets, since checkov's bc-detect-secrets fork would overwrite its package.
+TOOLS := .tools
+IAC := $(TOOLS)/iac/bin
+SECRETS := $(TOOLS)/secrets/bin
+K8S_MANIFESTS := $(filter-out deploy/k8s/kustomization.yaml,$(wildcard deploy/k8s/*.yaml))
+
+.PHONY: run test test-services worker beat lint lint-deploy secrets-scan secrets-scan-selftest \
+	secrets-baseline tools migrate lock deploy-check audit-deps clean
 
 $(VENV)/.installed: requirements/dev.txt requirements/base.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +26,21 @@ $(VENV)/.installed: requirements/dev.txt requirements/base.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# The tool venvs, hash-checked from requirements/tools*.txt (make lock pins them).
+$(TOOLS)/iac/.installed: requirements/tools.txt
+	rm -rf $(TOOLS)/iac
+	$(PYTHON) -m venv $(TOOLS)/iac
+	$(IAC)/pip install --quiet --require-hashes -r requirements/tools.txt
+	touch $@
+
+$(TOOLS)/secrets/.installed: requirements/tools-secrets.txt
+	rm -rf $(TOOLS)/secrets
+	$(PYTHON) -m venv $(TOOLS)/secrets
+	$(SECRETS)/pip install --quiet --require-hashes -r requirements/tools-secrets.txt
+	touch $@
+
+tools: $(TOOLS)/iac/.installed $(TOOLS)/secrets/.installed
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -43,7 +67,7 @@ worker: $(VENV)/.installed
 beat: $(VENV)/.installed
 	$(VENV)/bin/celery -A aragora beat --loglevel=INFO
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed lint-deploy secrets-scan secrets-scan-selftest
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r aragora accounts audit abuse privacy debates
@@ -51,6 +75,28 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/audit_deps.py requirements/base.txt requirements/dev.txt
+
+# The image and the cluster manifests (OPS-4): hadolint and checkov on the Dockerfile; every
+# manifest validated against the bundled Kubernetes schemas (offline) and scanned by checkov.
+# (kubernetes-validate has no schema for cert-manager's Certificate: it warns and skips it.)
+lint-deploy: $(TOOLS)/iac/.installed
+	$(IAC)/hadolint --config deploy/hadolint.yaml deploy/Dockerfile
+	$(IAC)/kubernetes-validate --strict --quiet $(K8S_MANIFESTS)
+	$(IAC)/checkov --quiet --compact --skip-download --directory deploy \
+		--framework dockerfile kubernetes
+
+# Secrets scan (OPS-5): every tracked file against the audited .secrets.baseline; a new
+# finding fails (moved line numbers do not). After auditing a false positive:
+# make secrets-baseline, mark it, give its reason in .secrets.reasons, commit.
+secrets-scan: $(TOOLS)/secrets/.installed
+	$(PY) scripts/secrets_scan.py $(SECRETS)/detect-secrets-hook .secrets.baseline scan
+
+# The scan must catch a planted fake secret, or a green scan proves nothing.
+secrets-scan-selftest: $(TOOLS)/secrets/.installed
+	$(PY) scripts/secrets_scan.py $(SECRETS)/detect-secrets-hook .secrets.baseline selftest
+
+secrets-baseline: $(TOOLS)/secrets/.installed
+	git ls-files -z | xargs -0 $(SECRETS)/detect-secrets scan --baseline .secrets.baseline
 
 # `check --deploy` in production mode with throwaway secrets: must report nothing.
 deploy-check: $(VENV)/.installed
@@ -65,9 +111,12 @@ audit-deps: $(VENV)/.installed
 	$(PY) scripts/audit_deps.py requirements/base.txt requirements/dev.txt
 
 # Re-pin requirements/*.txt from the .in files.
+# base.txt and tools.txt carry hashes: the image and the tool venv install with --require-hashes.
 lock: $(VENV)/.installed
-	cd requirements && ../$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o base.txt base.in
+	cd requirements && ../$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o base.txt base.in
 	cd requirements && ../$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o dev.txt dev.in
+	cd requirements && ../$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o tools.txt tools.in
+	cd requirements && ../$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o tools-secrets.txt tools-secrets.in
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache

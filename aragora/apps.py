@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AragoraConfig(AppConfig):
@@ -15,9 +16,12 @@ class AragoraConfig(AppConfig):
 
         # Every process refuses an unsafe configuration at start (gunicorn and Celery run no
         # system checks); `manage.py check` instead reports each problem with its id.
-        if not _is_check_command():
-            checks.refuse_to_start()
+        # Build mode (the image build, OPS-4) runs collectstatic and nothing else: aragora.E040
+        # refuses every other process.
+        if _is_command("check") or (settings.BUILD and _is_command("collectstatic")):
+            return
+        checks.refuse_to_start()
 
 
-def _is_check_command() -> bool:
-    return Path(sys.argv[0]).name in {"manage.py", "django-admin"} and sys.argv[1:2] == ["check"]
+def _is_command(name: str) -> bool:
+    return Path(sys.argv[0]).name in {"manage.py", "django-admin"} and sys.argv[1:2] == [name]

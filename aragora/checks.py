@@ -45,8 +45,42 @@ def check_cors_wildcard(app_configs: Any = None, **kwargs: Any) -> Messages:
 @checks.register(TAG)
 def check_environment(app_configs: Any = None, **kwargs: Any) -> Messages:
     """aragora.E002: a typo must not silently mean "development"."""
-    if settings.ENVIRONMENT not in {"development", "production"}:
-        return _error("ARAGORA_ENV must be 'development' or 'production'.", "aragora.E002")
+    if settings.ENVIRONMENT not in {"development", "production", "build"}:
+        return _error("ARAGORA_ENV must be 'development', 'production' or 'build'.", "aragora.E002")
+    return []
+
+
+@checks.register(TAG)
+def check_build_mode(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E040: build mode has no secrets; it exists for the image build's
+    ``collectstatic`` (``AragoraConfig.ready`` lets that one command through) and serves nothing
+    (OPS-4)."""
+    if settings.BUILD:
+        return _error(
+            "ARAGORA_ENV=build only runs `manage.py collectstatic` while the image is built.",
+            "aragora.E040",
+            "Set ARAGORA_ENV=production (with its secrets) to run anything else.",
+        )
+    return []
+
+
+@checks.register(checks.Tags.security, TAG, deploy=True)
+def check_upload_dir(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E041: in production the application folder is read-only (the image runs with a
+    read-only root filesystem) and holds the code: attachments go elsewhere (OPS-4). A
+    deployment check: ``check --deploy`` reports it and the production WSGI entry refuses to
+    serve (``fail_on_errors``)."""
+    if not settings.PRODUCTION:
+        return []
+    upload_dir = Path(settings.UPLOAD_DIR)
+    base_dir = Path(settings.BASE_DIR).resolve()
+    if not upload_dir.is_absolute() or upload_dir.resolve().is_relative_to(base_dir):
+        return _error(
+            "ARAGORA_UPLOAD_DIR must be an absolute path outside the application folder "
+            "in production.",
+            "aragora.E041",
+            "Mount a volume, e.g. /var/lib/aragora/uploads (the default in production).",
+        )
     return []
 
 

@@ -28,6 +28,10 @@ if os.environ.get("ARAGORA_READ_DOTENV", "1") == "1" and (BASE_DIR / ".env").is_
 
 ENVIRONMENT = env.str("ARAGORA_ENV", default="development")  # anything else: aragora.E002
 PRODUCTION = ENVIRONMENT == "production"
+# OPS-4: the image build collects static files exactly as production serves them, with no
+# secret at all: ARAGORA_ENV=build runs `manage.py collectstatic` and nothing else (every other
+# process refuses to start on aragora.E040), and never writes a development secrets file.
+BUILD = ENVIRONMENT == "build"
 
 # Django's debug pages only under `manage.py runserver` (not gunicorn, Celery or other commands)
 # unless ARAGORA_DEBUG says otherwise; never in production (#10 item 3).
@@ -56,7 +60,7 @@ def _unset(names: list[str]) -> list[str]:
 
 def _dev_secrets() -> dict[str, str]:
     unset = _unset(list(devsecrets.GENERATORS))
-    if not unset or PRODUCTION or not DEV_SECRETS_FILE:
+    if not unset or PRODUCTION or BUILD or not DEV_SECRETS_FILE:
         return {}
     return devsecrets.load_or_create(BASE_DIR / DEV_SECRETS_FILE, unset)  # relative: to BASE_DIR
 
@@ -350,13 +354,13 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            if PRODUCTION or BUILD
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 # Serve straight from the apps' folders outside production, so `make run` needs no collectstatic.
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not (PRODUCTION or BUILD)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- HTTP security (HDR-1..3) -----------------------------------------------------------------
@@ -432,7 +436,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a tempo
 # INPUT-1: attachments, capped while streaming, stored outside any served path.
 UPLOAD_MAX_BYTES = env.int("ARAGORA_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 UPLOAD_TYPES = env.list("ARAGORA_UPLOAD_TYPES", default=["pdf", "png", "jpeg", "txt", "md"])
-UPLOAD_DIR = env.str("ARAGORA_UPLOAD_DIR", default=str(BASE_DIR / "var" / "uploads"))
+# Production keeps them outside the application folder, which is read-only in the image (OPS-4;
+# one inside it is refused: aragora.E041).
+UPLOAD_DIR = env.str(
+    "ARAGORA_UPLOAD_DIR",
+    default="/var/lib/aragora/uploads" if PRODUCTION else str(BASE_DIR / "var" / "uploads"),
+)
 # PRIV-5: debates older than this many days are purged (0, the default: kept forever).
 DEBATE_RETENTION_DAYS = env.int("ARAGORA_DEBATE_RETENTION_DAYS", default=0)
 # PRIV-3: data export archives. A private directory (never under static files, media or the

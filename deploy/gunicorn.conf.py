@@ -15,6 +15,9 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 # The read-only root filesystem leaves /tmp (an emptyDir) for worker heartbeats.
 worker_tmp_dir = "/tmp"  # noqa: S108  # nosec B108  (an emptyDir volume in the pod)
+# No control socket (gunicorn 25.1+ would create ~/.gunicorn/gunicorn.ctl): the container has
+# no writable home, and nothing should resize or reload the server from inside the pod.
+control_socket_disable = True
 # Access log without the query string (%(U)s), so no secret in a URL reaches the log.
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'

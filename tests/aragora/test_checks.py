@@ -54,6 +54,7 @@ def test_the_test_configuration_passes_every_check(settings):
         ({"EXPORT_TTL_DAYS": 366}, "aragora.E031"),
         ({"EXPORT_MAX_BUILD_SECONDS": 59}, "aragora.E032"),
         ({"SESSION_RETENTION_DAYS": 0}, "aragora.E033"),
+        ({"BUILD": True}, "aragora.E040"),
     ],
 )
 def test_each_unsafe_value_is_reported_with_its_id(settings, overrides, check_id):
@@ -87,3 +88,26 @@ def test_a_process_that_runs_no_checks_still_refuses_to_start(env, check_id):
     assert result.returncode != 0 and "started" not in result.stdout
     assert "ImproperlyConfigured" in result.stderr and check_id in result.stderr
     assert PRODUCTION["ARAGORA_SECRET_KEY"] not in result.stderr
+
+
+@pytest.mark.parametrize("upload_dir", ["var/uploads", str(ROOT / "var" / "uploads"), str(ROOT)])
+def test_production_refuses_uploads_inside_the_application_folder(settings, upload_dir):
+    """OPS-4: the image's /app is read-only and holds the code (aragora.E041, a deploy check)."""
+    settings.PRODUCTION = True
+    settings.UPLOAD_DIR = upload_dir
+    found = {
+        m.id for m in django_checks.run_checks(tags=[checks.TAG], include_deployment_checks=True)
+    }
+    assert "aragora.E041" in found
+    settings.UPLOAD_DIR = "/var/lib/aragora/uploads"
+    found = {
+        m.id for m in django_checks.run_checks(tags=[checks.TAG], include_deployment_checks=True)
+    }
+    assert "aragora.E041" not in found
+
+
+def test_production_keeps_uploads_outside_the_application_folder_by_default():
+    code = "from django.conf import settings; print(settings.UPLOAD_DIR)"
+    result = _start(f"import django; django.setup(); {code}", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "/var/lib/aragora/uploads"
