@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 BIND ?= $(or $(ARAGORA_BIND),127.0.0.1:8000)
 SERVICE_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/test)
 SERVICE_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
+# The load test's own Redis database: bench/load.py empties it before and after the run.
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/14
+LOAD_DURATION ?= 60
 # pytest-xdist workers for `make test` (0: one process). Each has its own test database.
 TEST_WORKERS ?= 2
 
@@ -17,7 +20,7 @@ SECRETS := $(TOOLS)/secrets/bin
 K8S_MANIFESTS := $(filter-out deploy/k8s/kustomization.yaml,$(wildcard deploy/k8s/*.yaml))
 
 .PHONY: run test test-services worker beat lint lint-deploy secrets-scan secrets-scan-selftest \
-	secrets-baseline tools migrate lock deploy-check audit-deps clean
+	secrets-baseline tools migrate lock deploy-check audit-deps load clean
 
 $(VENV)/.installed: requirements/dev.txt requirements/base.txt
 	$(PYTHON) -m venv $(VENV)
@@ -106,6 +109,13 @@ deploy-check: $(VENV)/.installed
 		ARAGORA_TOKEN_PEPPER=throwaway-pepper-$$RANDOM$$RANDOM \
 		ARAGORA_AUDIT_KEYS="$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(48))')" \
 		$(PY) manage.py check --deploy --fail-level WARNING
+
+# TEST-2: 50 clients for LOAD_DURATION seconds against gunicorn (2 workers) on PostgreSQL and
+# Redis, production settings with throwaway secrets; exits non-zero when an invariant breaks.
+# Works in a scratch database it creates and drops. Not part of `make test`.
+load: $(VENV)/.installed
+	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(LOAD_REDIS_URL) \
+		$(PY) bench/load.py --duration $(LOAD_DURATION)
 
 audit-deps: $(VENV)/.installed
 	$(PY) scripts/audit_deps.py requirements/base.txt requirements/dev.txt
