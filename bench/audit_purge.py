@@ -6,8 +6,9 @@
 
 Works in a database of its own (``<name>_bench_audit_<pid>``, dropped at the end). Prints:
 
-- sealing: per-event time of ``audit.integrity.append`` (lock the chain head, seal, insert)
-  against an unsealed single-row INSERT of the same row, interleaved (goal <= 1.3x);
+- sealing: per-event time of ``audit.integrity.append`` (one writer: after its first event,
+  one statement that moves the chain head and inserts the sealed event) against an unsealed
+  single-row INSERT of the same row, interleaved (goal <= 1.3x);
 - purge: ``--events`` sealed events (COPY, seals computed as ``append`` would) spread over
   500 days in both chains; the retention purge task (in a child process, for its peak RSS,
   goal <= 100 MB) against one raw ``DELETE`` of the same rows loaded again (goal <= 2x);
@@ -87,7 +88,7 @@ def rows(n: int):  # type: ignore[no-untyped-def]
         fields.update(seq=seq + 1, prev_seal=prev)
         seal = integrity.compute_seal(key, fields)
         heads[fields["chain"]] = (seq + 1, seal)
-        yield (*(fields[c] for c in integrity.SEALED_FIELDS), seal)
+        yield (*(fields[c] for c in integrity.SEALED_FIELDS), seal, "")
     yield heads
 
 
@@ -102,7 +103,8 @@ def load(n: int) -> float:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE audit_auditevent RESTART IDENTITY")
         raw = cursor.cursor  # psycopg 3
-        columns = ", ".join([*integrity.SEALED_FIELDS, "seal"])  # the sealed fields, then the seal
+        # the sealed fields, the seal, then the (empty) erasure seal of a row never erased
+        columns = ", ".join([*integrity.SEALED_FIELDS, "seal", "erasure_seal"])
         heads = {}
         with raw.copy(f"COPY audit_auditevent ({columns}) FROM STDIN") as copy:
             for row in rows(n):
@@ -110,8 +112,8 @@ def load(n: int) -> float:
                     heads = row
                     break
                 copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
-    for chain, (seq, _seal) in heads.items():
-        ChainHead.objects.update_or_create(chain=chain, defaults={"seq": seq})
+    for chain, (seq, seal) in heads.items():
+        ChainHead.objects.update_or_create(chain=chain, defaults={"seq": seq, "last_seal": seal})
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE audit_auditevent")
     elapsed = time.perf_counter() - started
