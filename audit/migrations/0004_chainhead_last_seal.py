@@ -1,6 +1,10 @@
 """#12 (AUDIT-3): each chain head keeps the seal of its newest event, which the locking UPDATE
 returns to the next writer (one round trip less per event). Filled here from the newest event
-of each chain, or, for a chain purged to its last event, from the purge checkpoint."""
+of each chain, or, for a chain purged to its last event, from the purge checkpoint.
+
+Deploy with every writer stopped or upgraded together: a process still running the code from
+before this migration appends without updating ``last_seal``, and the next new-code append
+would chain onto a stale seal (``verify_trail`` reports it)."""
 
 from django.db import migrations, models
 
