@@ -3,6 +3,7 @@ names (quoted); every value is a bound parameter. ``audit.integrity`` says when 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import connection
@@ -43,18 +44,31 @@ def _values(event: AuditEvent) -> list[Any]:
 def insert_setting_last(event: AuditEvent) -> tuple[str, list[Any]]:
     """PostgreSQL: insert ``event`` and make its seal the head's ``last_seal``, in one
     statement (the head is already locked by ``head_advance``); returns the event's id."""
-    table, pk = _name(AuditEvent._meta.db_table), _name(AuditEvent._meta.pk.column)
-    columns = ", ".join(_name(f.column) for f in _fields())
-    values = ", ".join(["%s"] * len(_fields()))
-    insert = f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}"  # noqa: S608  # nosec B608
-    sql = f"WITH ins AS ({insert}) {head_set_last()} RETURNING (SELECT {pk} FROM ins)"  # noqa: S608  # nosec B608
-    return sql, [*_values(event), event.seal, event.chain]
+    return _insert_setting_last_sql(connection.vendor), [*_values(event), event.seal, event.chain]
 
 
 def insert_if_head_is(event: AuditEvent) -> tuple[str, list[Any]]:
     """PostgreSQL: one statement that moves the head from ``(seq - 1, prev_seal)`` to
     ``(seq, seal)`` and inserts ``event``, or, when the head is anywhere else, does nothing
     (no row back). Waiting on a writer's lock re-reads its committed head before matching."""
+    params = [event.seal, event.chain, event.seq - 1, event.prev_seal, *_values(event)]
+    return _insert_if_head_is_sql(connection.vendor), params
+
+
+# The statements depend only on the models and the SQL dialect: built once per process.
+
+
+@functools.cache
+def _insert_setting_last_sql(vendor: str) -> str:
+    table, pk = _name(AuditEvent._meta.db_table), _name(AuditEvent._meta.pk.column)
+    columns = ", ".join(_name(f.column) for f in _fields())
+    values = ", ".join(["%s"] * len(_fields()))
+    insert = f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}"  # noqa: S608  # nosec B608
+    return f"WITH ins AS ({insert}) {head_set_last()} RETURNING (SELECT {pk} FROM ins)"  # noqa: S608  # nosec B608
+
+
+@functools.cache
+def _insert_if_head_is_sql(vendor: str) -> str:
     head, table = _name(ChainHead._meta.db_table), _name(AuditEvent._meta.db_table)
     pk = _name(AuditEvent._meta.pk.column)
     columns = ", ".join(_name(f.column) for f in _fields())
@@ -68,6 +82,4 @@ def insert_if_head_is(event: AuditEvent) -> tuple[str, list[Any]]:
         " WHERE chain = %s AND seq = %s AND last_seal = %s RETURNING seq"
     )
     insert = f"INSERT INTO {table} ({columns}) SELECT {values} FROM moved RETURNING {pk}"  # noqa: S608  # nosec B608
-    sql = f"WITH moved AS ({move}) {insert}"
-    params = [event.seal, event.chain, event.seq - 1, event.prev_seal, *_values(event)]
-    return sql, params
+    return f"WITH moved AS ({move}) {insert}"
