@@ -12,16 +12,29 @@ number ``seq`` and the ``prev_seal`` of the event before it, and is sealed with
 with the newest key of ``ARAGORA_AUDIT_KEYS``; ``key_id`` (a hash of the key, never the key)
 names the key, so older keys stay listed after a rotation and old events keep verifying.
 
-Appending (``append``) runs in one transaction: it first increments the chain's ``ChainHead``
-row (``UPDATE ... RETURNING``), which is a row lock on PostgreSQL and the write lock on SQLite
+Appending (``append``) takes the chain's ``ChainHead`` row, which holds the newest ``seq``
+and its seal (``last_seal``). The locking path, in one transaction: ``UPDATE head SET seq =
+seq + 1 ... RETURNING seq, last_seal`` is a row lock on PostgreSQL and the write lock on SQLite
 (IMMEDIATE transactions), so concurrent writers of a chain, in any number of processes, queue
-there. Each gets the next number, then reads the previous event's seal in a statement of its
-own (under READ COMMITTED, the isolation Django uses, it sees the writer it waited for; a
-subquery of the locking UPDATE would not), stamps ``created_at`` inside the lock (time order
-follows chain order) and inserts before the lock is released. No forked chain, no reused
-number, no lost seal; a rolled-back insert rolls back its head update too, so the chain has no
-hole. Deferred failure events (written after a rolled-back request,
-``audit.services.flush_deferred``) are sealed at that insert, like any other.
+there; when it waited, PostgreSQL re-reads the row the writer before committed (its
+``last_seal`` included) before updating it, which a subquery would not (it sees the snapshot
+from before the wait: that forked the chain once). The event is stamped (``created_at`` inside
+the lock: time order follows chain order), sealed in Python, then inserted and made the head's
+``last_seal`` in one statement (an ``INSERT`` inside ``WITH``; two on SQLite) before the lock
+is released. Outside a transaction on PostgreSQL, ``BEGIN`` and ``COMMIT`` travel with those two
+statements: two round trips. No forked chain, no reused number, no lost seal; a rolled-back
+insert rolls back its head update too, so the chain has no hole.
+
+The fast path (PostgreSQL, #12): a process remembers the ``(seq, seal)`` it last appended per
+chain and seals the next event after it, then sends one statement that moves the head from
+exactly that ``(seq, last_seal)`` and inserts the event, or does nothing when the head is
+anywhere else (another writer went first; waiting on its lock re-reads its committed head
+before matching). Nothing back means the locking path follows. Time order holds here too:
+the event is stamped after the guess, the newest event this process committed, and a hit
+means no event came between. The guess is never trusted:
+the database compares it, so a stale one costs a round trip, never a fork. Deferred failure
+events (written after a rolled-back request, ``audit.services.flush_deferred``) are sealed at
+that insert, like any other.
 
 Verification (``audit.verification.verify_trail``, ``manage.py verify_audit``) streams each
 chain in ``seq`` order with bounded memory and reports the first event whose seal does not
@@ -73,6 +86,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -82,8 +96,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.events import EventType, category_of
-from audit.models import AuditEvent, ChainHead
+from audit import statements
+from audit.events import category_of
+from audit.models import AuditEvent
+
+logger = logging.getLogger(__name__)
 
 SEALED_FIELDS = (
     "chain",
@@ -184,55 +201,106 @@ def _now() -> datetime:
     return timezone.now()
 
 
+# Per chain, the (seq, seal) this process last appended: a guess of the head, never trusted
+# (the database matches it exactly or nothing is written); a thread's stale guess only misses.
+_hints: dict[str, tuple[int, str]] = {}
+
+
 def append(event: AuditEvent) -> AuditEvent:
     """Insert ``event`` at the end of its chain, sealed (AUDIT-3). Safe with many writers."""
     # What is sealed must be what the database gives back: JSON round trip of ``data``.
     event.data = json.loads(json.dumps(event.data))
     event.chain = category_of(event.event_type)
-    with transaction.atomic():
-        event.seq, event.prev_seal = _advance_head(event.chain)
-        event.created_at = _now()
-        event.key_id, key = _current_key()
-        event.seal = compute_seal(key, _fields(event))
-        event.save(force_insert=True)
+    if not _append_on_hint(event):
+        _append_locked(event)
+    event._state.adding, event._state.db = False, connection.alias
+    _hints[event.chain] = (event.seq, event.seal)
     return event
 
 
-def _advance_head(chain: str) -> tuple[int, str]:
-    """Take the chain's lock and its next number; returns (seq, previous seal).
-
-    The previous seal is read by a statement of its own, after the lock is held: under READ
-    COMMITTED each statement sees what was committed when it began, and a subquery of the
-    locking UPDATE would still see the chain as it was before the writer it waited for.
-    """
-    head = connection.ops.quote_name(ChainHead._meta.db_table)
-    # The table name is the model's own, quoted; every value is a bound parameter.
-    sql = f"UPDATE {head} SET seq = seq + 1 WHERE chain = %s RETURNING seq"  # noqa: S608  # nosec B608
+def _append_on_hint(event: AuditEvent) -> bool:
+    """PostgreSQL, one statement: seal as the next event after this process's last one, and
+    insert only if the head is still exactly there (``statements.insert_if_head_is``)."""
+    hint = _hints.get(event.chain)
+    if hint is None or not _client_binding_postgresql():
+        return False
+    _seal(event, seq=hint[0] + 1, prev_seal=hint[1])
+    sql, params = statements.insert_if_head_is(event)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [chain])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-        if row is None:  # a fresh (or flushed) database: create the head, then take it
-            ChainHead.objects.get_or_create(chain=chain)
-            cursor.execute(sql, [chain])
-            row = cursor.fetchone()
-    seq = int(row[0])
-    previous = AuditEvent.objects.filter(chain=chain, seq=seq - 1).values_list("seal", flat=True)
-    prev = previous.first() or ""
-    if not prev and seq > 1:  # the event before was removed by a purge: chain onto its cut
-        prev = _cut_seal(chain, seq - 1)
-    return seq, prev
+    if row is None:  # another writer went first: the locking path, which refreshes the hint
+        _hints.pop(event.chain, None)
+        return False
+    event.pk = row[0]
+    return True
 
 
-def _cut_seal(chain: str, through_seq: int) -> str:
-    """The seal a purge checkpoint recorded for ``through_seq`` ("" if none: a break)."""
-    checkpoint = (
-        AuditEvent.objects.filter(
-            event_type=EventType.TRAIL_PURGED, data__chain=chain, data__through_seq=through_seq
-        )
-        .values_list("data", flat=True)
-        .first()
-    )
-    return str(checkpoint.get("through_seal", "")) if checkpoint else ""
+def _append_locked(event: AuditEvent) -> None:
+    """Lock the head, then insert: two statements in one transaction (on PostgreSQL outside
+    a transaction, ``BEGIN`` and ``COMMIT`` ride in the same round trips)."""
+    if _client_binding_postgresql() and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            try:
+                _append_with(cursor, event, begin="BEGIN; ", commit="; COMMIT")
+            except BaseException:
+                _roll_back(cursor)
+                raise
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _append_with(cursor, event)
+
+
+def _client_binding_postgresql() -> bool:
+    """PostgreSQL with client-side binding (Django's default): several statements may share
+    one round trip, and a ``SELECT`` of bound values has literal types."""
+    options = connection.settings_dict.get("OPTIONS", {})
+    return connection.vendor == "postgresql" and not options.get("server_side_binding")
+
+
+def _seal(event: AuditEvent, *, seq: int, prev_seal: str) -> None:
+    event.seq, event.prev_seal = seq, prev_seal
+    event.created_at = _now()  # after the head is known: time order follows chain order
+    event.key_id, key = _current_key()
+    event.seal = compute_seal(key, _fields(event))
+
+
+def _append_with(cursor: Any, event: AuditEvent, *, begin: str = "", commit: str = "") -> None:
+    seq, prev_seal = _advance_head(cursor, event.chain, begin=begin)
+    _seal(event, seq=seq, prev_seal=prev_seal)
+    if connection.vendor == "postgresql":
+        sql, params = statements.insert_setting_last(event)
+        cursor.execute(sql + commit, params)
+        event.pk = cursor.fetchone()[0]
+    else:  # SQLite has no INSERT inside WITH; its round trips are calls in this process
+        event.save(force_insert=True)
+        cursor.execute(statements.head_set_last(), [event.seal, event.chain])
+
+
+def _roll_back(cursor: Any) -> None:
+    """End the transaction ``append`` began itself (it failed, or was interrupted)."""
+    try:
+        cursor.execute("ROLLBACK")
+    except Exception:  # the connection is gone: nothing to roll back
+        logger.warning("audit append: rollback failed", exc_info=True)
+
+
+def _advance_head(cursor: Any, chain: str, *, begin: str = "") -> tuple[int, str]:
+    """Take the chain's lock and its next number; returns (seq, previous event's seal).
+
+    Both come from the head row as the locking ``UPDATE`` left it: when it had to wait for
+    another writer, PostgreSQL re-reads the row that writer committed (with its ``last_seal``)
+    before updating it, unlike a subquery, which would see the snapshot from before the wait.
+    """
+    cursor.execute(begin + statements.head_advance(), [chain])
+    if begin:
+        cursor.nextset()  # past the BEGIN, to the UPDATE's row
+    row = cursor.fetchone()
+    if row is None:  # a fresh (or flushed) database: create the head, then take it
+        cursor.execute(statements.head_create(), [chain])
+        cursor.execute(statements.head_advance(), [chain])
+        row = cursor.fetchone()
+    return int(row[0]), str(row[1])
 
 
 @contextmanager

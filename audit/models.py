@@ -71,10 +71,13 @@ class ChainHead(models.Model):
 
     Appending updates this row first, so concurrent writers of one chain queue on its row lock
     (PostgreSQL) or the database write lock (SQLite): one sequence, no fork, no lost seal.
+    ``last_seal`` is the seal of event ``seq``, which the next event chains onto: the locking
+    ``UPDATE`` returns it, so no separate read of the previous event is needed (#12).
     """
 
     chain = models.CharField(max_length=16, choices=Chain.choices, primary_key=True)
     seq = models.BigIntegerField(default=0)
+    last_seal = models.CharField(max_length=64, blank=True, default="")  # the seal of ``seq``
 
     def __str__(self) -> str:
         return f"{self.chain} #{self.seq}"

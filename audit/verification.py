@@ -10,6 +10,7 @@ from audit import integrity
 from audit.events import AUDIT, EventType
 from audit.models import AuditEvent, ChainHead
 
+_HEAD = ("chain", "seq", "last_seal")
 _COLUMNS = ("id", "seal", *integrity.SEALED_FIELDS, "erased_in", "erasure_seal")
 
 
@@ -106,11 +107,13 @@ class _Walk:
 
     def check_heads(self) -> None:
         """The newest event of each chain must be the one its head names (no truncation)."""
-        heads = dict(ChainHead.objects.values_list("chain", "seq"))
+        heads = {c: (seq, seal) for c, seq, seal in ChainHead.objects.values_list(*_HEAD)}
         for chain in sorted(set(heads) | set(self.chains)):
-            state, head_seq = self.state(chain), heads.get(chain)
+            state, (head_seq, head_seal) = self.state(chain), heads.get(chain, (None, ""))
             if head_seq is None or (head_seq > state.cut_seq and head_seq != state.seq):
                 raise _Bad(state.last_id)  # rows past the newest left, or the head removed
+            if head_seq == state.seq and head_seal != state.seal:
+                raise _Bad(state.last_id)  # the next event would chain onto a wrong seal
 
 
 def retention_cuts(keys: dict[str, bytes]) -> dict[str, tuple[int, str]]:

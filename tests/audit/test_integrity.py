@@ -86,6 +86,15 @@ def test_removing_a_chain_head_is_detected():
     assert verify_trail().first_bad_id == events[4].pk
 
 
+def test_a_head_whose_seal_is_not_that_of_its_newest_event_is_detected():
+    """The next event would chain onto the head's ``last_seal`` (#12): it must be the newest
+    event's seal."""
+    events = _trail()
+    assert ChainHead.objects.get(chain=events[4].chain).last_seal == events[4].seal
+    ChainHead.objects.update(last_seal="0" * 64)
+    assert verify_trail().first_bad_id == events[4].pk
+
+
 def test_inserting_a_forged_event_is_detected_at_it():
     events = _trail()
     forged = AuditEvent.objects.create(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 import audit
 from audit import integrity, retention
@@ -71,3 +73,80 @@ def test_two_server_processes_writing_5000_events_leave_one_clean_chain():
     numbers = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
     assert numbers == list(range(1, 5001))  # one chain: no fork, no gap, no reused number
     assert verify_trail() == audit.services.VerifyResult(ok=True, checked=5000, first_bad_id=None)
+
+
+def _write(count: int, *, in_transaction: bool, start: threading.Barrier) -> int:
+    try:
+        start.wait(timeout=30)
+        for i in range(count):
+            if in_transaction:
+                with transaction.atomic():  # the append nests in the caller's transaction
+                    audit.record(EventType.DATA_ACCESSED, burst=i)
+            else:  # BEGIN and COMMIT ride on the append's two statements
+                audit.record(EventType.DATA_ACCESSED, burst=i)
+        return count
+    finally:
+        connection.close()
+
+
+def test_threads_appending_with_and_without_a_transaction_leave_one_clean_chain():
+    """#12: the head hands out the number and the previous seal in its locking UPDATE; the
+    insert and the head's new seal go in one statement. 8 writers, half of them inside a
+    transaction of their own, half in autocommit: one gap-free chain that verifies."""
+    start = threading.Barrier(8)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [
+            pool.submit(_write, 60, in_transaction=bool(n % 2), start=start) for n in range(8)
+        ]
+        written = sum(f.result() for f in futures)
+    assert written == 480
+    numbers = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert numbers == list(range(1, 481))
+    assert verify_trail() == audit.services.VerifyResult(ok=True, checked=480, first_bad_id=None)
+
+
+def test_a_failed_append_leaves_no_hole_and_the_connection_usable(monkeypatch):
+    audit.record(EventType.USER_CREATED)
+    with pytest.raises(DatabaseError):
+        _bad_address()
+    with monkeypatch.context() as patched:
+        patched.setattr(integrity, "compute_seal", _interrupted)
+        with pytest.raises(RuntimeError):
+            audit.record(EventType.USER_CREATED)
+    audit.record(EventType.USER_CREATED)
+    assert list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True)) == [1, 2]
+    assert verify_trail().ok is True
+
+
+def _bad_address() -> None:
+    """A type longer than its column: PostgreSQL refuses the insert after the head moved."""
+    event = AuditEvent(event_type="x" * 100)
+    integrity.append(event)
+
+
+def _interrupted(*args: object) -> str:
+    raise RuntimeError("interrupted between the head's UPDATE and the INSERT")
+
+
+def test_a_writer_appending_in_a_row_makes_one_statement_per_event():
+    """#12: after its first event, a process that is still the last writer of the chain
+    appends with one statement (head moved and event inserted together), no transaction."""
+    audit.record(EventType.USER_CREATED, number=0)
+    with CaptureQueriesContext(connection) as queries:
+        for i in range(1, 6):
+            audit.record(EventType.USER_CREATED, number=i)
+    assert len(queries.captured_queries) == 5
+    assert verify_trail() == audit.services.VerifyResult(ok=True, checked=6, first_bad_id=None)
+
+
+@pytest.mark.parametrize("stale", [(1, "0" * 64), (0, None)])
+def test_a_stale_guess_of_the_head_writes_nothing_and_falls_back(stale):
+    """The guess is matched by the database, seq and seal: a wrong one inserts nothing (no
+    forked chain, no reused number); the locking path then appends the event."""
+    first = audit.record(EventType.USER_CREATED, number=0)
+    seq, seal = stale
+    integrity._hints[first.chain] = (seq, seal if seal is not None else first.seal)
+    audit.record(EventType.USER_CREATED, number=1)
+    numbers = list(AuditEvent.objects.order_by("seq").values_list("seq", "prev_seal"))
+    assert numbers == [(1, ""), (2, first.seal)]
+    assert verify_trail().ok is True
