@@ -17,6 +17,9 @@ class AragoraConfig(AppConfig):
         # system checks); `manage.py check` instead reports each problem with its id.
         if not _is_check_command():
             checks.refuse_to_start()
+        from aragora import metrics  # reads the models: imported once the registry is ready
+
+        metrics.connect_task_signals()  # OPS-1: every Celery task run is counted
 
 
 def _is_check_command() -> bool:
