@@ -8,7 +8,7 @@ SERVICE_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # pytest-xdist workers for `make test` (0: one process). Each has its own test database.
 TEST_WORKERS ?= 2
 
-.PHONY: run test test-services worker beat lint migrate lock deploy-check audit-deps clean
+.PHONY: run test test-services worker beat lint lint-alerts migrate lock deploy-check audit-deps clean
 
 $(VENV)/.installed: requirements/dev.txt requirements/base.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/audit_deps.py requirements/base.txt requirements/dev.txt
+	$(MAKE) --no-print-directory lint-alerts
+
+# The Prometheus alerting rules (OPS-1): valid, and their unit tests pass. promtool comes with
+# Debian's `prometheus` package (`apt-get install prometheus`; .ci/run installs it).
+lint-alerts:
+	@command -v promtool >/dev/null 2>&1 || { echo "promtool not found: apt-get install prometheus (Debian) provides it" >&2; exit 1; }
+	promtool check rules deploy/prometheus/rules.yml
+	promtool test rules deploy/prometheus/rules.test.yml
 
 # `check --deploy` in production mode with throwaway secrets: must report nothing.
 deploy-check: $(VENV)/.installed

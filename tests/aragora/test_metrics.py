@@ -369,3 +369,23 @@ def test_recorded_gauges_accept_only_declared_names():
     with pytest.raises(ValueError):
         metrics.set_durable_gauge("aragora_anything_goes", 1.0)
     assert not RecordedGauge.objects.filter(name="aragora_anything_goes").exists()
+
+
+def test_the_alerting_rules_and_the_dashboard_name_only_metrics_we_serve():
+    """A renamed metric must not leave an alert that can never fire (rules.yml) or an empty
+    panel (the Grafana dashboard)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    exposition = Api(REMOTE_ADDR=SCRAPER).get("/metrics").content.decode()
+    suffixes = {"counter": ["_total"], "gauge": [""], "histogram": ["_bucket", "_count", "_sum"]}
+    served = {
+        family.name + suffix
+        for family in text_string_to_metric_families(exposition)
+        for suffix in suffixes[family.type]
+    }
+    for document in ("deploy/prometheus/rules.yml", "deploy/grafana/aragora.json"):
+        text = (root / document).read_text()
+        named = set(re.findall(r"\baragora_[a-z_]+", text))
+        assert named, document
+        assert named <= served, (document, sorted(named - served))
