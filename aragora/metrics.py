@@ -29,8 +29,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import wraps
+from typing import Any, ParamSpec
 
 from django.db import DatabaseError
 from django.utils import timezone
@@ -202,17 +203,19 @@ def bounded(value: object, allowed: Iterable[str]) -> str:
     return text if text in allowed else OTHER
 
 
-def _safely(count: Any) -> Any:
+P = ParamSpec("P")
+
+
+def _safely(count: Callable[P, None]) -> Callable[P, None]:
     """Run a counting function without ever letting it fail the caller."""
 
-    def wrapped(*args: Any, **kwargs: Any) -> None:
+    @wraps(count)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
             count(*args, **kwargs)
         except Exception:  # metrics are never worth a failed request
             logger.warning("metrics: could not count %s", count.__name__, exc_info=True)
 
-    wrapped.__name__ = count.__name__
-    wrapped.__doc__ = count.__doc__
     return wrapped
 
 
