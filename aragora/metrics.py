@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import wraps
 from typing import Any, ParamSpec
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from prometheus_client import (
     CollectorRegistry,
@@ -301,9 +301,10 @@ def set_durable_gauge(name: str, value: float, label: str = "") -> None:
     if name not in DURABLE_GAUGES:
         raise ValueError(f"unknown durable gauge {name}")
     try:
-        RecordedGauge.objects.update_or_create(
-            name=name, label=label, defaults={"value": value, "updated_at": timezone.now()}
-        )
+        with transaction.atomic():  # a savepoint: a failure leaves a caller's transaction usable
+            RecordedGauge.objects.update_or_create(
+                name=name, label=label, defaults={"value": value, "updated_at": timezone.now()}
+            )
     except DatabaseError:  # the job's own outcome stands; only its gauge is lost
         logger.warning("metrics: could not store %s", name, exc_info=True)
 

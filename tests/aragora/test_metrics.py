@@ -311,7 +311,7 @@ def test_a_task_run_sets_its_last_success_timestamp_and_counts():
     from audit.tasks import purge_audit_trail
 
     before = scrape()
-    purge_audit_trail.delay()  # eager in embedded mode: the Celery signals fire all the same
+    purge_audit_trail.apply()  # run here as a worker runs it: Celery's signals fire
     after = scrape()
     task = "audit.tasks.purge_audit_trail"
     assert value(after, "aragora_task_last_success_timestamp_seconds", task=task) > 1.7e9
@@ -350,15 +350,19 @@ def test_the_audit_verification_sets_its_gauges(user):
     from audit.tasks import verify_audit_trail
 
     Api().login(user.email)
-    result = verify_audit_trail.delay().get()
+    result = verify_audit_trail.apply().get()
     assert result["ok"] is True
     samples = scrape()
     assert value(samples, "aragora_audit_verification_ok") == 1.0
     assert value(samples, "aragora_audit_verification_checked_events") == result["checked"] > 0
-    # Tamper with an event (as an intruder with database access would; SQLite has no trigger).
-    AuditEvent.objects.filter(pk=AuditEvent.objects.order_by("id").first().pk).update(
-        data={"forged": True}
-    )
+    # Tamper with an event, as an intruder with database access would (through the trigger's
+    # erasure door on PostgreSQL, as tests/audit/test_integrity.py does).
+    from audit import integrity
+
+    with integrity.erasure_scope():
+        first = AuditEvent.objects.order_by("id").first()
+        assert first is not None
+        AuditEvent.objects.filter(pk=first.pk).update(data={"forged": True})
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
