@@ -19,7 +19,7 @@ IAC := $(TOOLS)/iac/bin
 SECRETS := $(TOOLS)/secrets/bin
 K8S_MANIFESTS := $(filter-out deploy/k8s/kustomization.yaml,$(wildcard deploy/k8s/*.yaml))
 
-.PHONY: run test test-services worker beat lint lint-deploy secrets-scan secrets-scan-selftest \
+.PHONY: run test test-services worker beat lint lint-alerts lint-deploy secrets-scan secrets-scan-selftest \
 	secrets-baseline tools migrate lock deploy-check audit-deps load clean
 
 $(VENV)/.installed: requirements/dev.txt requirements/base.txt
@@ -78,6 +78,14 @@ lint: $(VENV)/.installed lint-deploy secrets-scan secrets-scan-selftest
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/audit_deps.py requirements/base.txt requirements/dev.txt
+	$(MAKE) --no-print-directory lint-alerts
+
+# The Prometheus alerting rules (OPS-1): valid, and their unit tests pass. promtool comes with
+# Debian's `prometheus` package (`apt-get install prometheus`; .ci/run installs it).
+lint-alerts:
+	@command -v promtool >/dev/null 2>&1 || { echo "promtool not found: apt-get install prometheus (Debian) provides it" >&2; exit 1; }
+	promtool check rules deploy/prometheus/rules.yml
+	promtool test rules deploy/prometheus/rules.test.yml
 
 # The image and the cluster manifests (OPS-4): hadolint and checkov on the Dockerfile; every
 # manifest validated against the bundled Kubernetes schemas (offline) and scanned by checkov.

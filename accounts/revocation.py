@@ -51,7 +51,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import RevokedToken
-from aragora import shared_state
+from aragora import metrics, shared_state
 from aragora.breaker import CircuitBreaker
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,7 @@ def revoke(key: str, *, expires_at: datetime) -> None:
     """Revoke ``key`` until ``expires_at`` in every layer (Redis once the caller commits)."""
     expires_at = max(expires_at, timezone.now() + timedelta(seconds=1))
     RevokedToken.objects.update_or_create(key=key, defaults={"expires_at": expires_at})
+    metrics.count_revocation("session" if key.startswith("sid:") else "access_token")
     _memory.remember_revoked(key, expires_at.timestamp())
     transaction.on_commit(lambda: _publish(key, expires_at))
 

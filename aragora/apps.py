@@ -18,9 +18,11 @@ class AragoraConfig(AppConfig):
         # system checks); `manage.py check` instead reports each problem with its id.
         # Build mode (the image build, OPS-4) runs collectstatic and nothing else: aragora.E040
         # refuses every other process.
-        if _is_command("check") or (settings.BUILD and _is_command("collectstatic")):
-            return
-        checks.refuse_to_start()
+        if not (_is_command("check") or (settings.BUILD and _is_command("collectstatic"))):
+            checks.refuse_to_start()
+        from aragora import metrics  # reads the models: imported once the registry is ready
+
+        metrics.connect_task_signals()  # OPS-1: every Celery task run is counted
 
 
 def _is_command(name: str) -> bool:

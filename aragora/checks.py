@@ -10,6 +10,8 @@ system check (``fail_on_errors``). Messages name variables, never their values.
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import SystemCheckError
 
-from aragora import rates
+from aragora import errortracking, rates
 
 TAG = "aragora"
 Messages = list[checks.CheckMessage]
@@ -120,8 +122,8 @@ def check_audit_key_length(app_configs: Any = None, **kwargs: Any) -> Messages:
     return []
 
 
-# aragora.E006 to aragora.E012, aragora.E014 to aragora.E016, aragora.E031 to aragora.E033:
-# values the code relies on being in range.
+# aragora.E006 to aragora.E012, aragora.E014 to aragora.E016, aragora.E031 to aragora.E033,
+# aragora.E048: values the code relies on being in range.
 _RANGES: list[tuple[str, Callable[[], bool], str]] = [
     (
         "aragora.E006",
@@ -188,6 +190,11 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         lambda: settings.SESSION_RETENTION_DAYS >= 1,
         "ARAGORA_SESSION_RETENTION_DAYS must be at least 1.",
     ),
+    (
+        "aragora.E048",
+        lambda: 0.0 <= settings.SENTRY_TRACES_SAMPLE_RATE <= 1.0,
+        "ARAGORA_SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1.",
+    ),
 ]
 
 
@@ -229,6 +236,44 @@ def _resolved(path: Any) -> Path:
 @checks.register(TAG)
 def check_ranges(app_configs: Any = None, **kwargs: Any) -> Messages:
     return [checks.Error(message, id=id) for id, valid, message in _RANGES if not valid()]
+
+
+@checks.register(checks.Tags.security, TAG)
+def check_metrics_allowed_ips(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E045: an entry of the /metrics allowlist that is no IP or network would silently
+    admit nobody, or (a typo of a wider prefix) the wrong clients (OPS-1)."""
+    for entry in settings.METRICS_ALLOWED_IPS:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            return _error(
+                "ARAGORA_METRICS_ALLOWED_IPS has an entry that is not an IP address or network.",
+                "aragora.E045",
+                "List addresses or CIDR blocks, comma-separated: 10.0.0.0/8,192.0.2.7.",
+            )
+    return []
+
+
+@checks.register(TAG)
+def check_multiprocess_dir(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E046: with PROMETHEUS_MULTIPROC_DIR set, every process writes its metrics there;
+    a missing or read-only directory would fail every counted request (OPS-1)."""
+    directory = settings.PROMETHEUS_MULTIPROC_DIR
+    if directory and not (os.path.isdir(directory) and os.access(directory, os.W_OK | os.X_OK)):
+        return _error(
+            "PROMETHEUS_MULTIPROC_DIR is not a writable directory.",
+            "aragora.E046",
+            "Create it (an emptyDir volume, emptied before the processes start) or unset it.",
+        )
+    return []
+
+
+@checks.register(TAG)
+def check_sentry_dsn(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E047: a DSN sentry-sdk cannot parse would silently send no error anywhere."""
+    if settings.SENTRY_DSN and not errortracking.dsn_is_valid(settings.SENTRY_DSN):
+        return _error("SENTRY_DSN is not a valid Sentry DSN.", "aragora.E047")
+    return []
 
 
 def refuse_to_start() -> None:

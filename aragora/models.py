@@ -22,3 +22,24 @@ class CacheMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} cache untrusted since {self.marked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecordedGauge(models.Model):
+    """A gauge a periodic job sets, kept for ``/metrics`` (OPS-1): when each Celery task last
+    succeeded or failed, the last audit trail verification. Read at every scrape, so the value
+    is right whichever process (a worker in another pod included) ran the job, and survives
+    restarts. ``name`` is one of ``aragora.metrics.DURABLE_GAUGES``; ``label`` its one label's
+    value (a task name) or empty."""
+
+    name = models.CharField(max_length=80)
+    label = models.CharField(max_length=200, blank=True, default="")
+    value = models.FloatField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "label"], name="recorded_gauge_name_label")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}{{{self.label}}} = {self.value}"

@@ -35,7 +35,7 @@ from django.http import HttpRequest
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
-from aragora import rates
+from aragora import metrics, rates
 from aragora.hooks import abuse_guard
 from aragora.http.client_ip import client_key
 
@@ -126,6 +126,7 @@ def enforce(request: HttpRequest, policy: str, *, key: str | None = None) -> Usa
     request.ratelimit_usage = usage  # type: ignore[attr-defined]
     if usage.limited:
         reason = "blocked" if usage.blocked else "limit"
+        metrics.count_rate_limit_refusal(policy, reason)  # every refusal, unsampled (OPS-1)
         guard.note_refusal(request, key=key, policy=policy, reason=reason)
     return usage
 

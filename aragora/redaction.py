@@ -28,6 +28,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(rf"""(["']{_SECRET_NAME}["']\s*:\s*)(["'])(?:\\.|(?!\2).)*\2""", re.I),
         rf"\1\2{REDACTED}\2",
     ),
+    # password='value' / token="value": keyword arguments and dataclass reprs (a traceback's
+    # source line, an exception message)
+    (
+        re.compile(rf"""(\b{_SECRET_NAME}\s*=\s*)(["'])(?:\\.|(?!\2).)*\2""", re.I),
+        rf"\1\2{REDACTED}\2",
+    ),
     # password=value in query strings, form bodies and key=value log lines
     (re.compile(rf"(\b{_SECRET_NAME}=)[^&\s;,'\"]+", re.I), rf"\1{REDACTED}"),
     # Authorization: Bearer xyz / Cookie: a=b  (header dumps)

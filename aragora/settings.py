@@ -120,7 +120,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: headers and the error shape must reach every response, static files included.
+    # OPS-1: times every request, the other middleware included (label: the view's name).
+    "aragora.http.request_metrics.RequestMetricsMiddleware",
+    # Outermost but for the timing: headers and the error shape must reach every response,
+    # static files included.
     "aragora.http.headers.SecurityHeadersMiddleware",
     # Before anything reads X-Forwarded-*: drops them unless the peer is a trusted proxy.
     "aragora.http.client_ip.ClientIPMiddleware",
@@ -254,6 +257,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # PRIV-5: export archives at expiry (hourly), session records 30 days after they end.
     "purge-expired-exports": {"task": "privacy.tasks.purge_expired_exports", "schedule": 3600.0},
     "purge-ended-sessions": {"task": "accounts.tasks.purge_ended_sessions", "schedule": 86400.0},
+    # AUDIT-3, OPS-1: the whole trail's seals and chains, daily; /metrics shows the result.
+    "verify-audit-trail": {"task": "audit.tasks.verify_audit_trail", "schedule": 86400.0},
 }
 
 # --- Authentication and passwords -------------------------------------------------------------
@@ -378,7 +383,8 @@ CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_TRUSTED_ORIGINS = env.list("ARAGORA_CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_SSL_REDIRECT = env.bool("ARAGORA_SSL_REDIRECT", default=PRODUCTION)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # cluster probes speak plain HTTP
+# Cluster probes and Prometheus (scraping each pod, OPS-1) speak plain HTTP on the pod network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("ARAGORA_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -551,3 +557,39 @@ LOGGING = {
         "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
     },
 }
+
+# --- Metrics and errors (OPS-1) ---------------------------------------------------------------
+# ``GET /metrics`` (Prometheus text) answers clients from these networks (IPs or CIDRs; the
+# client IP of aragora.http.client_ip, so a trusted proxy's X-Forwarded-For counts), and API
+# tokens with the ``admin`` scope whose owner holds the admin role; everyone else gets 404.
+# Each entry is checked at start (aragora.E045).
+METRICS_ALLOWED_IPS = env.list("ARAGORA_METRICS_ALLOWED_IPS", default=[])
+# Who may read /metrics with an API token (dotted DRF permissions, all must pass): wiring, not
+# a tunable (``aragora`` cannot import accounts' roles). Empty denies every token.
+METRICS_TOKEN_PERMISSION_CLASSES = ["accounts.permissions.IsAdminRole"]
+# prometheus-client's multiprocess mode (gunicorn workers and Celery add up): read from the
+# environment by the library itself; checked here to be a writable directory (aragora.E046).
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+if not (
+    PROMETHEUS_MULTIPROC_DIR
+    and os.path.isdir(PROMETHEUS_MULTIPROC_DIR)
+    and os.access(PROMETHEUS_MULTIPROC_DIR, os.W_OK | os.X_OK)
+):
+    # Empty (a copied .env) means unset. A missing or read-only directory would crash the
+    # first import of the metrics, before aragora.E046 could say why: the library counts in
+    # one process instead, and that check stops the process from starting.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+# Errors to Sentry (optional): every event and breadcrumb passes the log redaction first
+# (aragora.errortracking). Empty = off. A DSN that does not parse stops start-up (aragora.E047).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("ARAGORA_SENTRY_ENVIRONMENT", default="") or ENVIRONMENT
+# Share of requests traced for performance (0 = errors only; aragora.E048: between 0 and 1).
+SENTRY_TRACES_SAMPLE_RATE = env.float("ARAGORA_SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from aragora.errortracking import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

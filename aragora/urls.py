@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.MetricsView.as_view(), name="metrics"),
     path("api/", include("aragora.api_urls")),
     # Before accounts' own pages: privacy sits above accounts, which never imports it.
     path("accounts/privacy/", include("privacy.urls")),

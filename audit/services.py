@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Model
 from django.http import HttpRequest
 
+from aragora import metrics
 from aragora.http.client_ip import client_ip
 from aragora.redaction import redact_data
 from audit.events import FAILURE_EVENTS, EventType
@@ -36,6 +37,7 @@ __all__ = ["VerifyResult", "deferred_failures", "record", "record_aggregated", "
 
 logger = logging.getLogger(__name__)
 
+_EVENT_CODES = frozenset(EventType)
 _deferred: contextvars.ContextVar[list[AuditEvent] | None] = contextvars.ContextVar(
     "audit_deferred", default=None
 )
@@ -51,6 +53,8 @@ def record(
 ) -> AuditEvent:
     """Record one security event. ``data`` is redacted of secrets before it is stored."""
     event = _build(EventType(event_type), actor=actor, target=target, request=request, data=data)
+    # OPS-1: every security event passes here, so one hook counts them all (aragora.metrics).
+    metrics.observe_event(event.event_type, event.data, known_types=_EVENT_CODES)
     buffer = _deferred.get()
     if event_type in FAILURE_EVENTS and connection.in_atomic_block and buffer is not None:
         buffer.append(event)

@@ -23,3 +23,12 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("ARAGORA_TRUSTED_PROXIES", "127.0.0.1")
+
+
+def child_exit(server: object, worker: object) -> None:
+    """OPS-1: in prometheus-client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``), a dead
+    worker's live gauges are dropped; its counters stay in the sum, as they should."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

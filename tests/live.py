@@ -47,14 +47,17 @@ def server_env(**overrides: str) -> dict[str, str]:
 
 @contextmanager
 def gunicorn(
-    workers: int = 2, threads: int = 4, **env: str
+    workers: int = 2, threads: int = 4, config: str | None = None, **env: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Serve the project on a free port with ``workers`` processes; yield (base URL, master)."""
+    """Serve the project on a free port with ``workers`` processes; yield (base URL, master).
+    ``config``: a gunicorn config file (``deploy/gunicorn.conf.py`` for its hooks); the
+    options below override what it sets."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        *(["--config", config, "--access-logfile", "/dev/null"] if config else []),
         "aragora.wsgi:application",
         "--workers",
         str(workers),

@@ -34,6 +34,7 @@ from accounts.models import (
 from accounts.selectors import backup_codes_left, has_mfa
 from accounts.services import auth
 from accounts.services.sessions import end_sessions
+from aragora import metrics
 from aragora.crypto import keyed_hash
 from aragora.http.client_ip import client_ip
 from audit.events import EventType
@@ -227,6 +228,7 @@ def begin_challenge(*, user: User, transport: str = "bearer") -> str:
         transport=transport,
         expires_at=timezone.now() + timedelta(seconds=settings.MFA_CHALLENGE_TTL),
     )
+    metrics.count_login("mfa_required")  # not an audit event: the sign-in is not done yet
     return token
 
 

@@ -11,13 +11,16 @@ import logging
 
 from django.http import HttpRequest
 
+from aragora import metrics
 from aragora.hooks import rejection_sink
 
 logger = logging.getLogger(__name__)
 
 
 def audit_rejection(request: HttpRequest, *, status: int, code: str) -> None:
-    """Record that ``request`` was refused with ``status``/``code`` (sampled per IP and minute)."""
+    """Record that ``request`` was refused with ``status``/``code`` (sampled per IP and minute)
+    and count it (every one, OPS-1)."""
+    metrics.count_rejection(code)
     try:
         rejection_sink()(request, status=status, code=code)
     except Exception:  # the request is refused either way; a failed audit write must not 500

@@ -55,6 +55,12 @@ def test_the_test_configuration_passes_every_check(settings):
         ({"EXPORT_MAX_BUILD_SECONDS": 59}, "aragora.E032"),
         ({"SESSION_RETENTION_DAYS": 0}, "aragora.E033"),
         ({"BUILD": True}, "aragora.E040"),
+        ({"METRICS_ALLOWED_IPS": ["10.0.0.0/8", "10.0.0.0/33"]}, "aragora.E045"),
+        ({"METRICS_ALLOWED_IPS": ["prometheus.internal"]}, "aragora.E045"),
+        ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/aragora-metrics"}, "aragora.E046"),
+        ({"SENTRY_DSN": "not-a-dsn"}, "aragora.E047"),
+        ({"SENTRY_TRACES_SAMPLE_RATE": 1.5}, "aragora.E048"),
+        ({"SENTRY_TRACES_SAMPLE_RATE": -0.1}, "aragora.E048"),
     ],
 )
 def test_each_unsafe_value_is_reported_with_its_id(settings, overrides, check_id):
@@ -80,6 +86,9 @@ def _start(code: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"ARAGORA_TOKEN_PEPPER": ""}, "aragora.E004"),
         ({"ARAGORA_API_TOKEN_MAX_DAYS": "0"}, "aragora.E010"),
         ({"ARAGORA_IPV6_PREFIX": "200"}, "aragora.E011"),
+        ({"ARAGORA_METRICS_ALLOWED_IPS": "10.0.0.0/40"}, "aragora.E045"),
+        ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/aragora-metrics"}, "aragora.E046"),
+        ({"SENTRY_DSN": "https://no-project-id.example"}, "aragora.E047"),
     ],
 )
 def test_a_process_that_runs_no_checks_still_refuses_to_start(env, check_id):

@@ -40,6 +40,9 @@ def formatted(record_args: dict) -> str:
         {"args": ("key arg_12.%s", CANARY)},
         {"args": ("jwt eyJhbGciOi.eyJzdWIi.%s", CANARY)},
         {"args": ("cookie: sessionid=%s", CANARY)},
+        # keyword arguments and dataclass reprs, quoted (#15: the Sentry events' source lines)
+        {"args": ("Credentials(email='a@b.c', password=%r)", CANARY)},
+        {"args": ('check(token="%s")', CANARY)},
         {"args": ("extra",), "kwargs": {"extra": {"password": CANARY}}},
         {"args": ("extra",), "kwargs": {"extra": {"payload": {"refresh": CANARY}}}},
     ],

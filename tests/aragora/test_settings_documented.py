@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # env("X"), env.int("X", ...), _secret("X"), _secret_list("X"), os.environ.get("X")
 READ = re.compile(
-    r"""(?:env(?:\.\w+)?|_secret\w*|environ\.get)\(\s*["']((?:ARAGORA|DJANGO|GUNICORN)_[A-Z0-9_]+|DATABASE_URL|REDIS_URL)["']"""
+    r"""(?:env(?:\.\w+)?|_secret\w*|environ\.get)\(\s*["']((?:ARAGORA|DJANGO|GUNICORN)_[A-Z0-9_]+|DATABASE_URL|REDIS_URL|SENTRY_DSN|PROMETHEUS_MULTIPROC_DIR)["']"""
 )
 
 

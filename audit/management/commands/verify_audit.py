@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from aragora import metrics
 from audit.models import AuditEvent, ChainHead
 from audit.services import verify_trail
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = verify_trail()
+        metrics.record_audit_verification(ok=result.ok, checked=result.checked)  # OPS-1
         if not result.ok:
             raise CommandError(
                 f"audit trail broken at event id {result.first_bad_id} "
