@@ -20,6 +20,7 @@ from accounts.api import serializers as s
 from accounts.api.responses import NO_STORE, clear_auth_cookies, token_response
 from accounts.api_helpers import (
     InvalidCredentials,
+    access_jti,
     current_session_id,
     signed_in_user,
     valid_data,
@@ -166,7 +167,7 @@ class PasswordChangeView(APIView):
                 new_password=data["new_password"],
                 request=request._request,
                 keep_session_id=current_session_id(request),
-                access_jti=getattr(request._request, "aragora_token_jti", None),
+                access_jti=access_jti(request),
             )
         except LockedOut as exc:  # the current password is guarded like a login (LOCK-1)
             return locked_out_response(request._request, exc.retry_after)

@@ -34,6 +34,7 @@ from accounts.lockout import clock, switch, waiters
 from accounts.lockout.stores import BUSY_RETRY_SECONDS, DatabaseStore, Entry, Key
 from accounts.models import email_hash, normalize_email
 from aragora.http.client_ip import ip_key
+from aragora.http.notes import request_notes
 
 POLL_FIRST, POLL_MAX = 0.02, 0.2  # seconds between looks at a busy key, doubling
 
@@ -54,6 +55,18 @@ class Reservation:
     token: str = field(default_factory=lambda: secrets.token_hex(12))
     store: str = ""  # where it was reserved: "redis" or "database"
     resolved: bool = False
+
+
+def hold(request: HttpRequest, reservation: Reservation) -> None:
+    """Note ``reservation`` as ``request``'s attempt in flight, for what resolves it later in
+    the request (``complete_login``, django-axes' signals through our handler)."""
+    request_notes(request).lockout_reservation = reservation
+
+
+def held(request: HttpRequest | None) -> Reservation | None:
+    """The reservation ``hold`` noted on ``request``, if any."""
+    noted = request_notes(request).lockout_reservation if request is not None else None
+    return noted if isinstance(noted, Reservation) else None
 
 
 def keys_for(*, email: str | None, ip: str | None) -> list[Key]:

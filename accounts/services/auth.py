@@ -17,7 +17,6 @@ from django.utils import timezone
 import audit
 from accounts import revocation
 from accounts.lockout import service as lockout
-from accounts.lockout.handler import RESERVATION_ATTR
 from accounts.models import (
     EndReason,
     RefreshToken,
@@ -75,7 +74,7 @@ def check_credentials(*, request: HttpRequest, email: str, password: str) -> Use
     except lockout.LockedOut:
         _audit_failure(request, email, outcome="locked_out")
         raise
-    setattr(request, RESERVATION_ATTR, reservation)
+    lockout.hold(request, reservation)
     user = authenticate(request, email=normalize_email(email), password=password)
     if user is None:
         lockout.record_failure(reservation, request=request)
@@ -115,14 +114,14 @@ def check_current_password(*, user: User, password: str, request: HttpRequest) -
 
 def complete_login(request: HttpRequest) -> None:
     """The login is complete: the email's failure count starts again (never the IP's)."""
-    reservation = getattr(request, RESERVATION_ATTR, None)
+    reservation = lockout.held(request)
     if reservation is not None:
         lockout.record_success(reservation, complete=True)
 
 
 def release_login(request: HttpRequest) -> None:
     """The password was right but the login is not complete (MFA next): count nothing."""
-    reservation = getattr(request, RESERVATION_ATTR, None)
+    reservation = lockout.held(request)
     if reservation is not None:
         lockout.record_success(reservation, complete=False)
 

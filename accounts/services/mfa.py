@@ -20,7 +20,6 @@ from django.utils import timezone
 
 import audit
 from accounts.lockout import service as lockout
-from accounts.lockout.handler import RESERVATION_ATTR
 from accounts.mfa import backup, totp
 from accounts.models import (
     BackupCode,
@@ -170,7 +169,7 @@ def verify_code(*, user: User, code: str, request: HttpRequest, completes_login:
     Raises ``LockedOut`` (refused unchecked) or ``InvalidCode`` (counted as a failure).
     """
     reservation = lockout.reserve(email=user.email, ip=client_ip(request))
-    setattr(request, RESERVATION_ATTR, reservation)
+    lockout.hold(request, reservation)
     kind = _match(user, code)
     if kind is None:
         lockout.record_failure(reservation, request=request)
@@ -194,7 +193,7 @@ def _under_lockout(
     does: reserve (or raise ``LockedOut``), check, then count the failure (audited) or release
     the reservation."""
     reservation = lockout.reserve(email=user.email, ip=client_ip(request))
-    setattr(request, RESERVATION_ATTR, reservation)
+    lockout.hold(request, reservation)
     result = check()
     if result is None:
         lockout.record_failure(reservation, request=request)
