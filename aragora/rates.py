@@ -10,6 +10,9 @@ same cache keys (``rl:`` + SHA-256 of group, rate, key and window): counters wri
 change are still found by the code after it. A bad rate now fails at startup (``validate``),
 not at a client's first request.
 
+``Usage`` (one request's standing against a policy) lives here too, below ``aragora.http``,
+whose request notes carry it for the ``X-RateLimit-*`` headers.
+
 Imports nothing of Django's but ``ImproperlyConfigured``: ``aragora.settings`` validates the
 configured rates with this module.
 """

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from aragora.http.client_ip import client_info
 from aragora.ratelimit import rate_limit
 from privacy import purposes, selectors, services
 
@@ -46,13 +47,15 @@ def _change(request: HttpRequest) -> str | None:
         return "Choose on or off."
     action = request.POST.get("action")
     if action == "do_not_sell":
-        services.set_do_not_sell(user=_me(request), enabled=value, request=request)
+        services.set_do_not_sell(user=_me(request), enabled=value, client=client_info(request))
         messages.success(request, "Your Do Not Sell or Share choice is saved.")
         return None
     purpose = purposes.get(request.POST.get("purpose", "")) if action == "consent" else None
     if purpose is None:
         return "Unknown choice."
-    services.set_consent(user=_me(request), purpose=purpose, granted=value, request=request)
+    services.set_consent(
+        user=_me(request), purpose=purpose, granted=value, client=client_info(request)
+    )
     messages.success(request, "Your consent choice is saved.")
     return None
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import audit
-from aragora.http.client_ip import client_ip
+from aragora.http.client_ip import client_info, client_ip
 from aragora.http.notes import request_notes
 from aragora.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from aragora.urls import urlpatterns as project_urls
@@ -82,8 +82,8 @@ class AuthContextView(APIView):
 def failing_transaction(request: HttpRequest) -> HttpResponse:
     """Records a failure and a success event inside a transaction that rolls back."""
     with transaction.atomic():
-        audit.record(EventType.LOGIN_FAILED, request=request, reason="probe")
-        audit.record(EventType.PASSWORD_CHANGED, request=request)
+        audit.record(EventType.LOGIN_FAILED, client=client_info(request), reason="probe")
+        audit.record(EventType.PASSWORD_CHANGED, client=client_info(request))
         raise RuntimeError("roll back")
 
 
@@ -100,7 +100,7 @@ def audit_burst(request: HttpRequest) -> HttpResponse:
     """Record ``n`` audit events, each in its own transaction (AUDIT-3 concurrency test)."""
     count = min(int(request.GET.get("n", "1")), 1000)
     for i in range(count):
-        audit.record(EventType.DATA_ACCESSED, request=request, burst=i)
+        audit.record(EventType.DATA_ACCESSED, client=client_info(request), burst=i)
     return HttpResponse(str(count))
 
 

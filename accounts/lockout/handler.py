@@ -15,7 +15,7 @@ from typing import Any
 from axes.handlers.base import AbstractAxesHandler, AxesBaseHandler
 
 from accounts.lockout import service as lockout
-from aragora.http.client_ip import client_ip
+from aragora.http.client_ip import client_info, client_ip
 from aragora.http.notes import request_notes
 
 
@@ -44,7 +44,7 @@ class AragoraAxesHandler(AbstractAxesHandler, AxesBaseHandler):
     ) -> None:
         reservation = lockout.held(request)
         if reservation is not None:
-            lockout.record_failure(reservation, request=request)
+            lockout.record_failure(reservation, client=client_info(request))
 
     def user_logged_in(self, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         reservation = lockout.held(request)

@@ -48,7 +48,9 @@ class AuthContext:
     ``jwt``: an access token; ``session_id`` is its ``sid``, ``token_jti`` its ``jti``.
     ``api_token``: an ``arg_`` token; ``api_token_id`` and its ``scopes``; no session.
     ``session``: the browser's Django session; ``session_id`` is its ``UserSession``.
-    Frozen and hashable: the one place the principal's facts live, fit to key a cache on.
+    Frozen and hashable: the one place the principal's facts live, fit to key a cache on (a
+    per-process snapshot of the user, #14). A new fact about the principal goes here, set by
+    the authentication class that learns it, not on the request.
     """
 
     kind: AuthKind

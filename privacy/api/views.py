@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.api_helpers import valid_data
 from accounts.models import Scope, User
+from aragora.http.client_ip import client_info
 from aragora.http.headers import NO_STORE
 from privacy import purposes, selectors, services
 from privacy.api.serializers import (
@@ -65,7 +66,7 @@ class ConsentDetailView(APIView):
             user=_me(request),
             purpose=found,
             granted=granted,
-            request=request._request,
+            client=client_info(request),
         )
         return Response(asdict(state), headers=PRIVATE)
 
@@ -86,6 +87,6 @@ class DoNotSellView(APIView):
         enabled = services.set_do_not_sell(
             user=_me(request),
             enabled=valid_data(DoNotSellSerializer, request)["enabled"],
-            request=request._request,
+            client=client_info(request),
         )
         return Response({"enabled": enabled}, headers=PRIVATE)

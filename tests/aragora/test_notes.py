@@ -97,7 +97,7 @@ def test_an_api_token_gives_an_api_token_context_with_its_scopes_and_no_session(
         name="t",
         scopes=["debates:read", "debates:write"],
         expires_in_days=30,
-        request=RequestFactory().get("/"),
+        client=client_info(RequestFactory().get("/")),
     )
     body = Api(created.secret).get(URL).json()
     assert body["noted"] is True
