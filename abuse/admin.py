@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from abuse import services as abuse
 from abuse.models import ClientBlock
 from accounts.api_helpers import signed_in_user
+from aragora.http.client_ip import client_info
 
 
 @admin.register(ClientBlock)
@@ -43,5 +44,5 @@ class ClientBlockAdmin(admin.ModelAdmin):
         keys = list(queryset.values_list("key", flat=True))
         actor = signed_in_user(request)
         for key in keys:
-            abuse.clear(key=key, actor=actor, request=request)
+            abuse.clear(key=key, actor=actor, client=client_info(request))
         messages.success(request, f"Cleared {len(keys)} block(s).")

@@ -13,6 +13,7 @@ from abuse import services as abuse
 from accounts.api_helpers import signed_in_user
 from accounts.models import Scope
 from accounts.permissions import FreshMFA, IsAdminRole
+from aragora.http.client_ip import client_info
 
 
 class BlockSerializer(serializers.Serializer):
@@ -54,6 +55,6 @@ class BlockClearView(APIView):
         cleared = abuse.clear(
             key=serializer.validated_data["key"],
             actor=signed_in_user(request),
-            request=request._request,
+            client=client_info(request),
         )
         return Response({"cleared": cleared})

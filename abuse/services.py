@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from abuse.models import ClientBlock
 from aragora import shared_state
-from aragora.http.client_ip import client_key, ip_key
+from aragora.http.client_ip import client_info, client_key, ip_key
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 from audit.services import record, record_aggregated
 
@@ -84,7 +85,11 @@ def strike(request: HttpRequest, key: str) -> None:
         level = _incr(f"abuse:level:{key}", DAY)
         seconds = min(DAY, settings.BLOCK_BASE_SECONDS * 2 ** (level - 1))
         block(
-            key, seconds=seconds, reason=ClientBlock.Reason.ESCALATION, level=level, request=request
+            key,
+            seconds=seconds,
+            reason=ClientBlock.Reason.ESCALATION,
+            level=level,
+            client=client_info(request),
         )
     severe_key = ip_block_key(request)
     if _incr(f"abuse:severe:{severe_key}", 3600) == settings.SEVERE_ABUSE_STRIKES:
@@ -93,7 +98,7 @@ def strike(request: HttpRequest, key: str) -> None:
             seconds=DAY,
             reason=ClientBlock.Reason.SEVERE_ABUSE,
             level=0,
-            request=request,
+            client=client_info(request),
         )
 
 
@@ -103,7 +108,7 @@ def block(
     seconds: int,
     reason: str,
     level: int,
-    request: HttpRequest | None = None,
+    client: ClientInfo | None = None,
     actor: Model | None = None,
 ) -> ClientBlock:
     expires = timezone.now() + timedelta(seconds=seconds)
@@ -114,7 +119,7 @@ def block(
     record(
         EventType.CLIENT_BLOCKED,
         actor=actor,
-        request=request,
+        client=client,
         key=key,
         reason=reason,
         seconds=seconds,
@@ -171,7 +176,7 @@ def _reload(mark: int | None) -> None:
         shared_state.trust_again(NAME, mark)
 
 
-def clear(*, key: str, actor: Model | None = None, request: HttpRequest | None = None) -> int:
+def clear(*, key: str, actor: Model | None = None, client: ClientInfo | None = None) -> int:
     """Lift a block (and its escalation level); audited. ``ip:`` keys take any address of the
     client (an IPv6 one is cleared for its whole /64)."""
     key = normalize(key)
@@ -184,7 +189,7 @@ def clear(*, key: str, actor: Model | None = None, request: HttpRequest | None =
     ):
         # A failed delete leaves the cached block until it expires: strict, never open.
         _forget(name)
-    record(EventType.CLIENT_UNBLOCKED, actor=actor, request=request, key=key)
+    record(EventType.CLIENT_UNBLOCKED, actor=actor, client=client, key=key)
     return deleted
 
 
@@ -204,7 +209,7 @@ def note_refusal(request: HttpRequest, *, key: str, policy: str, reason: str) ->
     record_aggregated(
         EventType.RATE_LIMITED,
         counter_key=f"{key}:{policy}:{reason}",
-        request=request,
+        client=client_info(request),
         actor=user if user is not None and user.is_authenticated else None,
         key=key,
         policy=policy,

@@ -25,6 +25,7 @@ from accounts.services.roles import (
     group_state,
     record_group_change,
 )
+from aragora.http.client_ip import client_info
 
 _NO_ACCESS = Access(roles=[], groups=[], flags=StaffFlags(is_staff=False, is_superuser=False))
 
@@ -69,7 +70,7 @@ class UserAdmin(DjangoUserAdmin):
             )
             return
         for user in queryset:
-            mfa.admin_reset(target=user, actor=actor, request=request)
+            mfa.admin_reset(target=user, actor=actor, client=client_info(request))
         self.message_user(request, f"MFA reset for {queryset.count()} user(s).")
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
@@ -93,7 +94,7 @@ class UserAdmin(DjangoUserAdmin):
             password_set_by_admin(
                 user=user,
                 actor=actor,
-                request=request,
+                client=client_info(request),
                 keep_session_id=request.session.get(SESSION_ID_KEY) if own else None,
             )
         return response
@@ -104,14 +105,16 @@ class UserAdmin(DjangoUserAdmin):
         before = access_of(form.instance) if change else _NO_ACCESS
         super().save_related(request, form, formsets, change)
         actor = signed_in_user(request)
-        apply_access_change(user=form.instance, before=before, actor=actor, request=request)
+        apply_access_change(
+            user=form.instance, before=before, actor=actor, client=client_info(request)
+        )
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: Any) -> None:
         """Deactivating an account from the admin ends its sessions and tokens (AUTH-4)."""
         deactivated = change and "is_active" in form.changed_data and not obj.is_active
         super().save_model(request, obj, form, change)
         if deactivated:
-            deactivate_user(user=obj, actor=signed_in_user(request), request=request)
+            deactivate_user(user=obj, actor=signed_in_user(request), client=client_info(request))
 
 
 admin.site.unregister(Group)
@@ -143,13 +146,17 @@ class GroupAdmin(DjangoGroupAdmin):
             before=before,
             after=after,
             actor=signed_in_user(request),
-            request=request,
+            client=client_info(request),
         )
 
     def delete_model(self, request: HttpRequest, obj: Group) -> None:
         before = group_state(obj)
         record_group_change(
-            group=obj, before=before, after=None, actor=signed_in_user(request), request=request
+            group=obj,
+            before=before,
+            after=None,
+            actor=signed_in_user(request),
+            client=client_info(request),
         )
         super().delete_model(request, obj)
 

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 
 from accounts.lockout import service as lockout
 from accounts.models import LockoutState
+from aragora.http.client_ip import client_info
 
 
 def _valid_ip(value: str) -> str | None:
@@ -79,7 +80,9 @@ class LockoutAdmin(admin.ModelAdmin):
         if raw_ip and ip is None:
             messages.error(request, "That is not an IP address.")
         elif email or ip:
-            cleared = lockout.clear(email=email, ip=ip, actor=request.user, request=request)
+            cleared = lockout.clear(
+                email=email, ip=ip, actor=request.user, client=client_info(request)
+            )
             messages.success(request, f"Cleared {cleared} lockout key(s).")
         return redirect("admin:accounts_lockoutstate_changelist")
 

@@ -17,6 +17,7 @@ from rest_framework.serializers import BaseSerializer
 
 from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
+from aragora.http.notes import request_notes
 
 
 class InvalidCredentials(APIException):
@@ -70,9 +71,16 @@ def current_session_id(request: Request) -> str | None:
 
     None for an API token: it has no session, and a browser cookie sent along with it (the
     thief's own, freshly stepped up) must not lend it a step-up (MFA-6, #10 item 13)."""
-    if getattr(request._request, "api_token_id", None) is not None:
+    auth = request_notes(request).auth
+    if auth is not None and auth.kind == "api_token":
         return None
-    sid = getattr(request._request, "aragora_session_id", None)
+    sid = auth.session_id if auth is not None else None
     if sid is None and hasattr(request._request, "session"):
         sid = request._request.session.get(SESSION_ID_KEY)
     return str(sid) if sid else None
+
+
+def access_jti(request: Request) -> str | None:
+    """The ``jti`` of the access token the caller authenticated with (None: not a JWT)."""
+    auth = request_notes(request).auth
+    return auth.token_jti if auth is not None else None

@@ -17,19 +17,22 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
 
 from accounts import revocation
+from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
 from accounts.services import stepup
 from accounts.services.sessions import record_activity
 from accounts.tokens import InvalidToken, decode_access_token
+from aragora.http.notes import AuthContext, request_notes
 from aragora.ratelimit import count_failed_authentication
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
-# What the authenticators note on the Django request for the code after them (the session and
-# access token behind a JWT, the API token): ad-hoc attributes until #11's typed request notes.
-SESSION_ID_ATTR = "aragora_session_id"
-TOKEN_JTI_ATTR = "aragora_token_jti"  # noqa: S105  (an attribute name)
-API_TOKEN_ID_ATTR = "api_token_id"  # noqa: S105  (an attribute name)
+
+def noted(request: Request, context: AuthContext) -> AuthContext:
+    """``context`` (what the authenticator returns as ``request.auth``), also noted on the
+    request (#11) for the code below DRF that sees only the Django request (the rate gate)."""
+    request_notes(request).auth = context
+    return context
 
 
 class PasswordChangeRequired(PermissionDenied):
@@ -76,7 +79,7 @@ class JWTAuthentication(BaseAuthentication):
     """Access tokens (AUTH-1/2/4/5): header first, then the HttpOnly cookie."""
 
     @counts_failures
-    def authenticate(self, request: Request) -> tuple[User, dict[str, Any]] | None:
+    def authenticate(self, request: Request) -> tuple[User, AuthContext] | None:
         token = bearer_credential(request)
         from_cookie = False
         if token is None:
@@ -91,9 +94,10 @@ class JWTAuthentication(BaseAuthentication):
         match = request._request.resolver_match
         if claims.get("pcr") and (match is None or match.url_name not in PASSWORD_CHANGE_ALLOWED):
             raise PasswordChangeRequired
-        setattr(request._request, SESSION_ID_ATTR, claims["sid"])
-        setattr(request._request, TOKEN_JTI_ATTR, claims["jti"])
-        return user, claims
+        context = AuthContext(
+            kind="jwt", user_id=user.pk, session_id=claims["sid"], token_jti=claims["jti"]
+        )
+        return user, noted(request, context)
 
     def _verify(self, token: str) -> dict[str, Any]:
         try:
@@ -127,11 +131,15 @@ class BrowserSessionAuthentication(SessionAuthentication):
     (MFA-5, issue #10 item 1).
     """
 
-    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+    def authenticate(self, request: Request) -> tuple[Any, AuthContext] | None:
         result = super().authenticate(request)
         if result is None or not stepup.passed_second_factor(result[0]):
             return None
-        return result
+        session_id = request._request.session.get(SESSION_ID_KEY)
+        context = AuthContext(
+            kind="session", user_id=result[0].pk, session_id=str(session_id) if session_id else None
+        )
+        return result[0], noted(request, context)
 
 
 class ScopeMissing(PermissionDenied):
@@ -157,7 +165,7 @@ class ApiTokenAuthentication(BaseAuthentication):
     """
 
     @counts_failures
-    def authenticate(self, request: Request) -> tuple[User, Any] | None:
+    def authenticate(self, request: Request) -> tuple[User, AuthContext] | None:
         from accounts.services.api_tokens import PREFIX, authenticate_token
 
         credential = bearer_credential(request)
@@ -170,8 +178,13 @@ class ApiTokenAuthentication(BaseAuthentication):
         scope = required_scope(view, request.method or "GET")
         if scope is None or scope not in token.scopes:
             raise ScopeMissing
-        setattr(request._request, API_TOKEN_ID_ATTR, token.pk)
-        return token.user, token
+        context = AuthContext(
+            kind="api_token",
+            user_id=token.user_id,
+            api_token_id=token.pk,
+            scopes=frozenset(token.scopes),
+        )
+        return token.user, noted(request, context)
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

@@ -25,6 +25,7 @@ from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
 from accounts.redirects import next_from, safe_next, to_gate
 from accounts.services import mfa, stepup
+from aragora.http.client_ip import client_info
 from aragora.ratelimit import rate_limit
 
 # The backend a login names when no password was just checked by ``authenticate()`` (the code
@@ -64,7 +65,7 @@ def login_mfa_page(request: HttpRequest) -> HttpResponse:
         try:
             challenge = mfa.open_challenge(token)
             user = mfa.finish_challenge(
-                challenge=challenge, code=form.cleaned_data["code"], request=request
+                challenge=challenge, code=form.cleaned_data["code"], client=client_info(request)
             )
         except LockedOut as exc:
             return locked_out_response(request, exc.retry_after)
@@ -106,7 +107,10 @@ def step_up_page(request: HttpRequest) -> HttpResponse:
         user = signed_in_user(request)
         try:
             mfa.verify_code(
-                user=user, code=form.cleaned_data["code"], request=request, completes_login=False
+                user=user,
+                code=form.cleaned_data["code"],
+                client=client_info(request),
+                completes_login=False,
             )
         except LockedOut as exc:
             return locked_out_response(request, exc.retry_after)
@@ -138,7 +142,7 @@ def mfa_page(request: HttpRequest) -> HttpResponse:
     }
     try:
         if action == "setup":
-            context["setup"] = mfa.begin_setup(user=user, request=request)
+            context["setup"] = mfa.begin_setup(user=user, client=client_info(request))
             context["form"] = CodeForm()
         elif action == "confirm":
             return _confirm(request, context)
@@ -164,7 +168,7 @@ def _confirm(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
             codes = mfa.confirm_setup(
                 user=user,
                 code=form.cleaned_data["code"],
-                request=request,
+                client=client_info(request),
                 session_id=request.session.get(SESSION_ID_KEY),
             )
         except LockedOut as exc:  # wrong codes count toward the lockout (MFA-2, LOCK-1)
@@ -179,7 +183,7 @@ def _confirm(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
 
 
 def _regenerate(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
-    codes = mfa.regenerate_backup_codes(user=signed_in_user(request), request=request)
+    codes = mfa.regenerate_backup_codes(user=signed_in_user(request), client=client_info(request))
     return render(
         request, "accounts/backup_codes.html", {"codes": codes, "next": reverse("accounts:mfa")}
     )
@@ -191,7 +195,7 @@ def _disable(request: HttpRequest) -> HttpResponse:
         raise ValidationError("Enter your password.")
     user = signed_in_user(request)
     try:
-        mfa.disable(user=user, password=form.cleaned_data["password"], request=request)
+        mfa.disable(user=user, password=form.cleaned_data["password"], client=client_info(request))
     except LockedOut as exc:  # the password is guarded like a login (LOCK-1)
         return locked_out_response(request, exc.retry_after)
     messages.success(request, "Two-factor authentication is off.")

@@ -13,6 +13,7 @@ import audit
 from accounts.middleware import SESSION_ID_KEY
 from accounts.models import EndReason, SessionKind, User, UserSession
 from accounts.services.sessions import end_session, start_session
+from aragora.http.client_ip import client_info
 from audit.events import EventType
 
 
@@ -25,12 +26,16 @@ def browser_logged_in(sender: Any, request: HttpRequest | None, user: User, **kw
     session = start_session(
         user=user,
         kind=SessionKind.BROWSER,
-        request=request,
+        client=client_info(request),
         django_session_key=request.session.session_key or "",
     )
     request.session[SESSION_ID_KEY] = str(session.pk)
     audit.record(
-        EventType.LOGIN_SUCCEEDED, actor=user, target=session, request=request, kind=session.kind
+        EventType.LOGIN_SUCCEEDED,
+        actor=user,
+        target=session,
+        client=client_info(request),
+        kind=session.kind,
     )
 
 
@@ -38,9 +43,10 @@ def browser_logged_in(sender: Any, request: HttpRequest | None, user: User, **kw
 def browser_logged_out(
     sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any
 ) -> None:
-    session_id = request.session.get(SESSION_ID_KEY) if request is not None else None
+    if request is None:
+        return
+    session_id = request.session.get(SESSION_ID_KEY)
     session = UserSession.objects.filter(pk=session_id).first() if session_id else None
-    if session is not None and end_session(
-        session=session, reason=EndReason.LOGOUT, request=request
-    ):
-        audit.record(EventType.LOGOUT, actor=session.user, target=session, request=request)
+    client = client_info(request)
+    if session is not None and end_session(session=session, reason=EndReason.LOGOUT, client=client):
+        audit.record(EventType.LOGOUT, actor=session.user, target=session, client=client)

@@ -25,6 +25,7 @@ from accounts.models import EndReason
 from accounts.redirects import next_from, with_next
 from accounts.services import api_tokens, auth, mfa
 from accounts.services.sessions import end_other_sessions, end_session
+from aragora.http.client_ip import client_info
 from aragora.ratelimit import rate_limit
 
 
@@ -100,7 +101,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
             user = auth.register_user(
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
-                request=request,
+                client=client_info(request),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -129,7 +130,7 @@ def password_change_page(request: HttpRequest) -> HttpResponse:
         try:
             changed = auth.change_password(
                 user=user,
-                request=request,
+                client=client_info(request),
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
                 keep_session_id=request.session.get(SESSION_ID_KEY),
@@ -173,7 +174,7 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
 def _end_from_page(request: HttpRequest, current: str | None) -> None:
     user = signed_in_user(request)
     if request.POST.get("action") == "others":
-        ended = end_other_sessions(user=user, keep_session_id=current, request=request)
+        ended = end_other_sessions(user=user, keep_session_id=current, client=client_info(request))
         messages.success(
             request,
             f"Signed out {ended.sessions} other session(s); revoked {ended.tokens} API token(s).",
@@ -187,7 +188,7 @@ def _end_from_page(request: HttpRequest, current: str | None) -> None:
     if session is None or str(session.pk) == current:
         messages.error(request, "That session cannot be ended here.")
         return
-    end_session(session=session, reason=EndReason.REVOKED, request=request)
+    end_session(session=session, reason=EndReason.REVOKED, client=client_info(request))
     messages.success(request, "Session ended.")
 
 
@@ -205,7 +206,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "revoke" in request.POST:
         token = selectors.listed_token(user, request.POST["revoke"])
         if token is not None:
-            api_tokens.revoke_token(token=token, actor=user, request=request)
+            api_tokens.revoke_token(token=token, actor=user, client=client_info(request))
             messages.success(request, "Token revoked.")
         return redirect("accounts:tokens")
     creating = request.method == "POST" and "name" in request.POST
@@ -256,7 +257,7 @@ def _create_token_from_page(request: HttpRequest, form: TokenForm) -> str | None
             scopes=data["scopes"],
             expires_in_days=data.get("expires_in_days"),
             never_expires=bool(data.get("never_expires")),
-            request=request,
+            client=client_info(request),
         ).secret
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():

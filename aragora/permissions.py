@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.settings import perform_import
 
 from aragora.http.client_ip import client_ip
+from aragora.http.notes import request_notes
 
 
 class PublicDocsOrAdmin(BasePermission):
@@ -39,7 +40,8 @@ class MetricsAccess(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if _ip_allowed(client_ip(request._request)):
             return True
-        if getattr(request._request, "api_token_id", None) is None:
+        auth = request_notes(request).auth
+        if auth is None or auth.kind != "api_token":
             return False
         paths = list(getattr(settings, "METRICS_TOKEN_PERMISSION_CLASSES", None) or [])
         classes = perform_import(paths, "METRICS_TOKEN_PERMISSION_CLASSES") or []

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING
 
@@ -38,6 +37,8 @@ from rest_framework.throttling import BaseThrottle
 from aragora import metrics, rates
 from aragora.hooks import abuse_guard
 from aragora.http.client_ip import client_key
+from aragora.http.notes import request_notes
+from aragora.rates import Usage
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -47,51 +48,15 @@ logger = logging.getLogger(__name__)
 _FUDGE_SECONDS = 5
 
 
-@dataclass(frozen=True)
-class Usage:
-    """One request's standing against one policy."""
-
-    policy: str
-    limit: int
-    count: int
-    reset: int  # epoch seconds at which the window ends (or the block, when blocked)
-    blocked: bool = False  # refused by a block (RATE-4) before being counted
-
-    @property
-    def limited(self) -> bool:
-        return self.blocked or self.count > self.limit
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit - self.count)
-
-    @property
-    def retry_after(self) -> int:
-        return max(1, self.reset - int(time.time()))
-
-    def headers(self) -> dict[str, str]:
-        if self.blocked:  # refused before any policy counted it: only when to come back
-            return {"Retry-After": str(self.retry_after)}
-        headers = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset),
-        }
-        if self.limited:
-            headers["Retry-After"] = str(self.retry_after)
-        return headers
-
-
 def policy_key(request: HttpRequest, policy: str) -> str:
     """The identity a policy counts: IP for ``auth``, user for per-user policies, else token."""
     user = getattr(request, "user", None)
-    authenticated = bool(user is not None and user.is_authenticated)
-    if policy == "auth" or not authenticated:
+    if policy == "auth" or user is None or not user.is_authenticated:
         return f"ip:{client_key(request)}"
-    token_id = getattr(request, "api_token_id", None)
+    token_id = _api_token_id(request)
     if policy == "default" and token_id is not None:
         return f"token:{token_id}"
-    return f"user:{user.pk}"  # type: ignore[union-attr]
+    return f"user:{user.pk}"
 
 
 def block_keys(request: HttpRequest, key: str) -> list[str]:
@@ -100,18 +65,24 @@ def block_keys(request: HttpRequest, key: str) -> list[str]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         keys.add(f"user:{user.pk}")
-    token_id = getattr(request, "api_token_id", None)
+    token_id = _api_token_id(request)
     if token_id is not None:
         keys.add(f"token:{token_id}")
     return sorted(k for k in keys if not k.startswith("ip:"))
+
+
+def _api_token_id(request: HttpRequest) -> int | None:
+    """The API token the request authenticated with (``AuthContext``), if any."""
+    auth = request_notes(request).auth
+    return auth.api_token_id if auth is not None else None
 
 
 def enforce(request: HttpRequest, policy: str, *, key: str | None = None) -> Usage:
     """The one rate gate (RATE-1, RATE-2, RATE-4): refuse a blocked client without counting,
     else count the request against ``policy`` and strike toward a block when over the limit.
 
-    Records the usage on the request (``RateLimitHeadersMiddleware`` turns it into headers)
-    and audits a refusal (sampled, by the abuse app's guard, ``aragora.hooks``). The caller
+    Records the usage in the request's notes (``RateLimitHeadersMiddleware`` turns it into
+    headers) and audits a refusal (sampled, by the abuse app's guard, ``aragora.hooks``). The caller
     refuses with 429 when ``usage.limited``.
     """
     key = key or policy_key(request, policy)
@@ -123,7 +94,7 @@ def enforce(request: HttpRequest, policy: str, *, key: str | None = None) -> Usa
         usage = hit(request, policy, key=key)
         if usage.limited:
             guard.strike(request, key)
-    request.ratelimit_usage = usage  # type: ignore[attr-defined]
+    request_notes(request).ratelimit_usage = usage
     if usage.limited:
         reason = "blocked" if usage.blocked else "limit"
         metrics.count_rate_limit_refusal(policy, reason)  # every refusal, unsampled (OPS-1)

@@ -10,6 +10,9 @@ same cache keys (``rl:`` + SHA-256 of group, rate, key and window): counters wri
 change are still found by the code after it. A bad rate now fails at startup (``validate``),
 not at a client's first request.
 
+``Usage`` (one request's standing against a policy) lives here too, below ``aragora.http``,
+whose request notes carry it for the ``X-RateLimit-*`` headers.
+
 Imports nothing of Django's but ``ImproperlyConfigured``: ``aragora.settings`` validates the
 configured rates with this module.
 """
@@ -20,6 +23,7 @@ import hashlib
 import re
 import time
 import zlib
+from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -78,3 +82,38 @@ def counter_key(group: str, rate: str, key: str, window: int, prefix: str = "rl:
     count, period = parse_rate(rate)
     raw = f"{group}{count}/{period}s{key}{window}"
     return prefix + hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One request's standing against one policy."""
+
+    policy: str
+    limit: int
+    count: int
+    reset: int  # epoch seconds at which the window ends (or the block, when blocked)
+    blocked: bool = False  # refused by a block (RATE-4) before being counted
+
+    @property
+    def limited(self) -> bool:
+        return self.blocked or self.count > self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, self.reset - int(time.time()))
+
+    def headers(self) -> dict[str, str]:
+        if self.blocked:  # refused before any policy counted it: only when to come back
+            return {"Retry-After": str(self.retry_after)}
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+        }
+        if self.limited:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers

@@ -1,4 +1,4 @@
-"""The audit trail. ``audit.record(EventType.X, actor=..., target=..., request=..., **data)``."""
+"""The audit trail. ``audit.record(EventType.X, actor=..., target=..., client=..., **data)``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.db.models import Model
-    from django.http import HttpRequest
 
+    from aragora.http.notes import ClientInfo
     from audit.events import EventType
     from audit.models import AuditEvent
 
@@ -17,13 +17,14 @@ def record(
     *,
     actor: Model | None = None,
     target: Model | None = None,
-    request: HttpRequest | None = None,
+    client: ClientInfo | None = None,
     **data: Any,
 ) -> AuditEvent:
     """The single entry point for security events (see ``audit.services.record``): one event
-    of ``event_type`` by ``actor`` on ``target``, with the client of ``request``; ``data`` is
-    redacted of secrets before it is stored (AUDIT-1, AUDIT-2)."""
+    of ``event_type`` by ``actor`` on ``target``, from ``client`` (its IP and user agent,
+    ``aragora.http.client_ip.client_info``); ``data`` is redacted of secrets before it is
+    stored (AUDIT-1, AUDIT-2)."""
     # Imported here, not above: the package is imported while apps load, before models can be.
     from audit.services import record as _record
 
-    return _record(event_type, actor=actor, target=target, request=request, **data)
+    return _record(event_type, actor=actor, target=target, client=client, **data)

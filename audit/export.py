@@ -13,9 +13,9 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
-from django.http import HttpRequest
 
 import audit
+from aragora.http.notes import ClientInfo
 from audit import selectors
 from audit.events import EventType
 from audit.models import AuditEvent
@@ -28,13 +28,13 @@ def export_events(
     filters: selectors.EventFilters,
     render: Callable[[AuditEvent], dict[str, Any]],
     actor: Model,
-    request: HttpRequest,
+    client: ClientInfo,
 ) -> Iterator[bytes]:
     """Record the export, then yield one JSON line per matching event, oldest first."""
     audit.record(
         EventType.DATA_ACCESSED,
         actor=actor,
-        request=request,
+        client=client,
         resource="audit.events",
         action="export",
         filters={k: _text(v) for k, v in vars(filters).items() if v is not None},

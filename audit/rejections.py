@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from aragora.http.client_ip import client_key
+from aragora.http.client_ip import client_info, client_key
 from audit.events import EventType
 from audit.services import record_aggregated
 
@@ -28,7 +28,7 @@ def record_rejection(request: HttpRequest, *, status: int, code: str) -> None:
         # One count per kind of refusal: a harmless one first must not hide the others. Keyed
         # by ``client_key`` like every per-IP key: an IPv6 /64 is one source (#10 item 8).
         counter_key=f"{client_key(request)}:{status}:{code}",
-        request=request,
+        client=client_info(request),
         window=WINDOW_SECONDS,
         status=status,
         reason=code,

@@ -23,10 +23,9 @@ from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.db import connection
 from django.db.models import Model
-from django.http import HttpRequest
 
 from aragora import metrics
-from aragora.http.client_ip import client_ip
+from aragora.http.notes import ClientInfo
 from aragora.redaction import redact_data
 from audit.events import FAILURE_EVENTS, EventType
 from audit.integrity import append
@@ -48,11 +47,15 @@ def record(
     *,
     actor: Model | None = None,
     target: Model | None = None,
-    request: HttpRequest | None = None,
+    client: ClientInfo | None = None,
     **data: Any,
 ) -> AuditEvent:
-    """Record one security event. ``data`` is redacted of secrets before it is stored."""
-    event = _build(EventType(event_type), actor=actor, target=target, request=request, data=data)
+    """Record one security event from ``client``. ``data`` is redacted of secrets before it is
+    stored. Services pass a ``ClientInfo``, never the request (#11): a ``request`` keyword is
+    refused rather than stored as data."""
+    if "request" in data:
+        raise TypeError("audit.record takes client=client_info(request), not request= (#11)")
+    event = _build(EventType(event_type), actor=actor, target=target, client=client, data=data)
     # OPS-1: every security event passes here, so one hook counts them all (aragora.metrics).
     metrics.observe_event(event.event_type, event.data, known_types=_EVENT_CODES)
     buffer = _deferred.get()
@@ -68,7 +71,7 @@ def _build(
     *,
     actor: Model | None,
     target: Model | None,
-    request: HttpRequest | None,
+    client: ClientInfo | None,
     data: dict[str, Any],
 ) -> AuditEvent:
     event = AuditEvent(event_type=event_type.value, data=redact_data(data))
@@ -77,9 +80,9 @@ def _build(
     if target is not None:
         event.target_type = target._meta.label_lower
         event.target_id = str(target.pk)
-    if request is not None:
-        event.ip = client_ip(request)
-        event.user_agent = request.META.get("HTTP_USER_AGENT", "")[:256]
+    if client is not None:
+        event.ip = client.ip
+        event.user_agent = client.user_agent
     return event
 
 
@@ -112,7 +115,7 @@ def record_aggregated(
     event_type: EventType,
     *,
     counter_key: str,
-    request: HttpRequest | None = None,
+    client: ClientInfo | None = None,
     actor: Any = None,
     window: int = 60,
     **data: Any,
@@ -142,7 +145,7 @@ def record_aggregated(
     return record(
         event_type,
         actor=actor,
-        request=request,
+        client=client,
         count=count,
         window_start=window_start,
         **extra,

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 import audit
 from accounts.models import User
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 from debates import fetch, uploads
 from debates.models import Attachment, Debate, Source
@@ -21,14 +21,14 @@ def create_debate(*, owner: User, title: str, body: str) -> Debate:
     return Debate.objects.create(owner=owner, title=title, body=body)
 
 
-def read_debate(*, debate: Debate, reader: User, request: HttpRequest) -> Debate:
+def read_debate(*, debate: Debate, reader: User, client: ClientInfo) -> Debate:
     """Reading someone else's debate (a moderator) is a data access, and audited."""
     if debate.owner_id != reader.pk:
         audit.record(
             EventType.DATA_ACCESSED,
             actor=reader,
             target=debate,
-            request=request,
+            client=client,
             resource="debate",
             action="read",
         )
@@ -56,12 +56,12 @@ def attach(*, debate: Debate, upload: Any, uploader: User) -> Attachment:
         raise
 
 
-def download(*, attachment: Attachment, reader: User, request: HttpRequest) -> Attachment:
+def download(*, attachment: Attachment, reader: User, client: ClientInfo) -> Attachment:
     audit.record(
         EventType.DATA_ACCESSED,
         actor=reader,
         target=attachment,
-        request=request,
+        client=client,
         resource="attachment",
         action="download",
     )
@@ -74,12 +74,12 @@ def add_source(*, debate: Debate, url: str) -> Source:
     return Source.objects.create(debate=debate, url=page.url[:2000], title=page.title)
 
 
-def set_hidden(*, debate: Debate, hidden: bool, moderator: User, request: HttpRequest) -> Debate:
+def set_hidden(*, debate: Debate, hidden: bool, moderator: User, client: ClientInfo) -> Debate:
     """A moderator hides (or shows) a debate; audited."""
     Debate.objects.filter(pk=debate.pk).update(hidden=hidden)
     debate.hidden = hidden
     audit.record(
-        EventType.DEBATE_MODERATED, actor=moderator, target=debate, request=request, hidden=hidden
+        EventType.DEBATE_MODERATED, actor=moderator, target=debate, client=client, hidden=hidden
     )
     return debate
 

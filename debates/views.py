@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.api_helpers import signed_in_user
+from aragora.http.client_ip import client_info
 from aragora.ratelimit import rate_limit
 from debates import selectors, services, uploads
 from debates.fetch import FetchRefused
@@ -55,7 +56,7 @@ def debate_detail_page(request: HttpRequest, debate_id: int) -> HttpResponse:
     debate = selectors.visible_debate(user, debate_id)
     if debate is None:
         raise Http404
-    services.read_debate(debate=debate, reader=user, request=request)
+    services.read_debate(debate=debate, reader=user, client=client_info(request))
     if request.method == "POST":
         return _post(request, debate)
     return render(

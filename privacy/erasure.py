@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 
 import audit
 from accounts.lockout import service as lockout
@@ -38,6 +37,7 @@ from accounts.services import auth
 from accounts.services.api_tokens import revoke_user_tokens
 from accounts.services.roles import is_last_admin
 from accounts.services.sessions import end_sessions
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 from audit.integrity import pseudonym
 from privacy import registry
@@ -57,13 +57,13 @@ class Erased:
     tokens_revoked: int
 
 
-def erase_account(*, user: User, password: str, request: HttpRequest) -> Erased:
+def erase_account(*, user: User, password: str, client: ClientInfo) -> Erased:
     """The user asked to erase their account (the caller has passed the step-up gate).
 
     Raises ``LockedOut`` (the email or IP is locked: nothing checked), ``ValidationError`` on
     ``password`` (a wrong password, counted toward the lockout like a login) or ``LastAdmin``.
     """
-    if not auth.check_current_password(user=user, password=password, request=request):
+    if not auth.check_current_password(user=user, password=password, client=client):
         raise ValidationError({"password": ["The password is not correct."]})
     return erase(user)
 
@@ -79,7 +79,7 @@ def erase(user: User) -> Erased:
             return Erased(sessions_ended=0, tokens_revoked=0)  # a parallel request erased it
         # No request: the events of the ending are pseudonymised below and keep no address.
         ended = end_sessions(user=user, reason=EndReason.DEACTIVATED, actor=user)
-        revoked = revoke_user_tokens(user=user, actor=user, request=None)
+        revoked = revoke_user_tokens(user=user, actor=user, client=None)
         subject = pseudonym(user.pk)  # what the user's pseudonymised events carry
         for provider in registry.providers():
             provider.erase(user)

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.api_helpers import signed_in_user
+from aragora.http.client_ip import client_info
 from aragora.ratelimit import rate_limit
 from privacy import exports, tasks
 from privacy.responses import archive_response
@@ -29,7 +30,7 @@ def _back() -> HttpResponse:
 @require_POST
 def request_export(request: HttpRequest) -> HttpResponse:
     try:
-        export = exports.request_export(user=signed_in_user(request), request=request)
+        export = exports.request_export(user=signed_in_user(request), client=client_info(request))
     except exports.ExportInProgress:
         messages.error(request, "An export is already being prepared; wait for it to finish.")
         return _back()
@@ -44,7 +45,7 @@ def request_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 def download_export(request: HttpRequest, export_id: str) -> HttpResponseBase:
     opened = exports.open_download(
-        user=signed_in_user(request), export_id=export_id, request=request
+        user=signed_in_user(request), export_id=export_id, client=client_info(request)
     )
     if opened is None:  # someone else's, unknown, malformed, not ready or expired: alike
         raise Http404

@@ -22,10 +22,10 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 import audit
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 from privacy import archive, selectors, storage
 from privacy.models import IN_FLIGHT, DataExport, ExportStatus
@@ -41,7 +41,7 @@ class ExportInProgress(Exception):
         self.existing = existing
 
 
-def request_export(*, user: AbstractBaseUser, request: HttpRequest | None = None) -> DataExport:
+def request_export(*, user: AbstractBaseUser, client: ClientInfo | None = None) -> DataExport:
     """Create a pending export for ``user`` (audited); ``ExportInProgress`` when one is in
     flight. The caller queues the build once this has committed (``privacy.tasks.start``)."""
     for _attempt in range(2):  # the one in flight may finish between our insert and our look
@@ -52,7 +52,7 @@ def request_export(*, user: AbstractBaseUser, request: HttpRequest | None = None
                     EventType.EXPORT_REQUESTED,
                     actor=user,
                     target=user,
-                    request=request,
+                    client=client,
                     export_id=str(export.pk),
                 )
             return export
@@ -130,7 +130,7 @@ def fail_unqueued(*, export_id: str) -> None:
 
 
 def open_download(
-    *, user: AbstractBaseUser, export_id: str, request: HttpRequest | None = None
+    *, user: AbstractBaseUser, export_id: str, client: ClientInfo | None = None
 ) -> tuple[DataExport, IO[bytes]] | None:
     """The user's ready, unexpired export and its open archive (audited), or None: the caller
     answers 404 for anything else (someone else's, unknown, malformed, expired, not ready)."""
@@ -145,7 +145,7 @@ def open_download(
         EventType.EXPORT_DOWNLOADED,
         actor=user,
         target=user,
-        request=request,
+        client=client,
         export_id=str(export.pk),
     )
     return export, handle

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 import audit
-from aragora.http.client_ip import client_ip
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 from privacy import purposes, selectors
 from privacy.models import Consent, ConsentHistory, DoNotSell
@@ -20,7 +19,7 @@ def set_consent(
     user: AbstractBaseUser,
     purpose: purposes.Purpose,
     granted: bool,
-    request: HttpRequest | None = None,
+    client: ClientInfo | None = None,
 ) -> selectors.ConsentState:
     """Record the user's answer for ``purpose``'s current version (PRIV-1): the current row,
     one history row (value, version, time, IP) and an audit event, even when the answer did
@@ -31,7 +30,7 @@ def set_consent(
         purpose=purpose.id,
         defaults={"granted": granted, "version": purpose.version, "updated_at": now},
     )
-    ip = client_ip(request) if request is not None else None
+    ip = client.ip if client is not None else None
     ConsentHistory.objects.create(
         user_id=user.pk,
         purpose=purpose.id,
@@ -44,7 +43,7 @@ def set_consent(
         EventType.CONSENT_CHANGED,
         actor=user,
         target=user,
-        request=request,
+        client=client,
         purpose=purpose.id,
         granted=granted,
         version=purpose.version,
@@ -54,13 +53,13 @@ def set_consent(
 
 @transaction.atomic
 def set_do_not_sell(
-    *, user: AbstractBaseUser, enabled: bool, request: HttpRequest | None = None
+    *, user: AbstractBaseUser, enabled: bool, client: ClientInfo | None = None
 ) -> bool:
     """PRIV-2: set the user's "Do Not Sell or Share" choice; audited. Returns it."""
     DoNotSell.objects.update_or_create(
         user_id=user.pk, defaults={"enabled": enabled, "updated_at": timezone.now()}
     )
     audit.record(
-        EventType.DO_NOT_SELL_CHANGED, actor=user, target=user, request=request, enabled=enabled
+        EventType.DO_NOT_SELL_CHANGED, actor=user, target=user, client=client, enabled=enabled
     )
     return enabled

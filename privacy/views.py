@@ -22,6 +22,7 @@ from accounts.lockout.service import LockedOut
 from accounts.mfa_pages import require_fresh_mfa
 from accounts.middleware import SESSION_ID_KEY
 from accounts.models import User
+from aragora.http.client_ip import client_info
 from aragora.ratelimit import rate_limit
 from privacy import erasure, purposes, selectors, services
 from privacy.forms import DeleteAccountForm
@@ -56,13 +57,15 @@ def _change(request: HttpRequest) -> str | None:
         return "Choose on or off."
     action = request.POST.get("action")
     if action == "do_not_sell":
-        services.set_do_not_sell(user=_me(request), enabled=value, request=request)
+        services.set_do_not_sell(user=_me(request), enabled=value, client=client_info(request))
         messages.success(request, "Your Do Not Sell or Share choice is saved.")
         return None
     purpose = purposes.get(request.POST.get("purpose", "")) if action == "consent" else None
     if purpose is None:
         return "Unknown choice."
-    services.set_consent(user=_me(request), purpose=purpose, granted=value, request=request)
+    services.set_consent(
+        user=_me(request), purpose=purpose, granted=value, client=client_info(request)
+    )
     messages.success(request, "Your consent choice is saved.")
     return None
 
@@ -94,7 +97,9 @@ def delete_account_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             erasure.erase_account(
-                user=_me(request), password=form.cleaned_data["password"], request=request
+                user=_me(request),
+                password=form.cleaned_data["password"],
+                client=client_info(request),
             )
         except LockedOut as exc:  # the password is guarded like a login (LOCK-1)
             return locked_out_response(request, exc.retry_after)

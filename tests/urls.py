@@ -1,5 +1,7 @@
 """The project's URLs plus probes used only by the tests."""
 
+import dataclasses
+
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
@@ -11,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import audit
-from aragora.http.client_ip import client_ip
+from aragora.http.client_ip import client_info, client_ip
+from aragora.http.notes import request_notes
 from aragora.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from aragora.urls import urlpatterns as project_urls
 from audit.events import EventType
@@ -61,12 +64,26 @@ class PrivateView(APIView):
         return Response({"ok": True})
 
 
+class AuthContextView(APIView):
+    """What authentication noted (#11): DRF's ``request.auth`` and the request's notes."""
+
+    permission_classes = [AllowAny]
+    token_scopes = "debates:read"
+
+    def get(self, request: Request) -> Response:
+        context = request.auth
+        if context is None:
+            return Response({"context": None, "noted": request_notes(request).auth is None})
+        body = dataclasses.asdict(context) | {"scopes": sorted(context.scopes)}
+        return Response({"context": body, "noted": request_notes(request).auth is context})
+
+
 @csrf_exempt
 def failing_transaction(request: HttpRequest) -> HttpResponse:
     """Records a failure and a success event inside a transaction that rolls back."""
     with transaction.atomic():
-        audit.record(EventType.LOGIN_FAILED, request=request, reason="probe")
-        audit.record(EventType.PASSWORD_CHANGED, request=request)
+        audit.record(EventType.LOGIN_FAILED, client=client_info(request), reason="probe")
+        audit.record(EventType.PASSWORD_CHANGED, client=client_info(request))
         raise RuntimeError("roll back")
 
 
@@ -83,7 +100,7 @@ def audit_burst(request: HttpRequest) -> HttpResponse:
     """Record ``n`` audit events, each in its own transaction (AUDIT-3 concurrency test)."""
     count = min(int(request.GET.get("n", "1")), 1000)
     for i in range(count):
-        audit.record(EventType.DATA_ACCESSED, request=request, burst=i)
+        audit.record(EventType.DATA_ACCESSED, client=client_info(request), burst=i)
     return HttpResponse(str(count))
 
 
@@ -94,6 +111,7 @@ urlpatterns = [
     path("api/test/validate", ValidateView.as_view()),
     path("api/test/whoami", WhoAmIView.as_view()),
     path("api/test/private", PrivateView.as_view()),
+    path("api/test/auth-context", AuthContextView.as_view()),
     path("test/rollback", failing_transaction),
     path("test/audit-burst", audit_burst),
     path("", include(project_urls)),

@@ -27,6 +27,7 @@ from accounts.models import EndReason, Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole
 from accounts.services.roles import set_roles
 from accounts.services.sessions import end_sessions
+from aragora.http.client_ip import client_info
 
 
 def _locked_until(epoch: float) -> datetime | None:
@@ -67,7 +68,7 @@ class LockoutClearView(APIView):
             email=data.get("email"),
             ip=data.get("ip"),
             actor=signed_in_user(request),
-            request=request._request,
+            client=client_info(request),
         )
         return Response({"cleared": cleared})
 
@@ -90,7 +91,7 @@ class UserRolesView(APIView):
             user=user,
             roles=requested,
             actor=signed_in_user(request),
-            request=request._request,
+            client=client_info(request),
         )
         return Response({"id": user.pk, "roles": roles})
 
@@ -108,6 +109,6 @@ class UserSessionsRevokeView(APIView):
             user=user,
             reason=EndReason.ADMIN,
             actor=signed_in_user(request),
-            request=request._request,
+            client=client_info(request),
         )
         return Response({"revoked": revoked})

@@ -35,6 +35,7 @@ from accounts.lockout.service import LockedOut
 from accounts.models import Scope, User
 from accounts.permissions import FreshMFA, IsAdminRole
 from accounts.services import auth, mfa
+from aragora.http.client_ip import client_info
 
 
 class TOTPSetupView(APIView):
@@ -42,7 +43,7 @@ class TOTPSetupView(APIView):
 
     @extend_schema(request=None, responses={200: SetupSerializer})
     def post(self, request: Request) -> Response:
-        body = mfa.begin_setup(user=signed_in_user(request), request=request._request)
+        body = mfa.begin_setup(user=signed_in_user(request), client=client_info(request))
         return Response(body, headers={"Cache-Control": NO_STORE})
 
 
@@ -61,7 +62,7 @@ class TOTPConfirmView(APIView):
             codes = mfa.confirm_setup(
                 user=user,
                 code=code,
-                request=request._request,
+                client=client_info(request),
                 session_id=current_session_id(request),
             )
         except LockedOut as exc:
@@ -78,7 +79,9 @@ class BackupCodesRegenerateView(APIView):
 
     @extend_schema(request=None, responses={200: BackupCodesSerializer})
     def post(self, request: Request) -> Response:
-        codes = mfa.regenerate_backup_codes(user=signed_in_user(request), request=request._request)
+        codes = mfa.regenerate_backup_codes(
+            user=signed_in_user(request), client=client_info(request)
+        )
         return Response({"backup_codes": codes}, headers={"Cache-Control": NO_STORE})
 
 
@@ -89,7 +92,9 @@ class MFADisableView(APIView):
     def post(self, request: Request) -> HttpResponse:
         password = valid_data(PasswordSerializer, request)["password"]
         try:
-            mfa.disable(user=signed_in_user(request), password=password, request=request._request)
+            mfa.disable(
+                user=signed_in_user(request), password=password, client=client_info(request)
+            )
         except LockedOut as exc:  # the password is guarded like a login (LOCK-1)
             return locked_out_response(request._request, exc.retry_after)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -108,7 +113,7 @@ class MFAVerifyView(APIView):
         try:
             challenge = mfa.open_challenge(data["mfa_token"])
             user = mfa.finish_challenge(
-                challenge=challenge, code=data["code"], request=request._request
+                challenge=challenge, code=data["code"], client=client_info(request)
             )
         except mfa.InvalidChallenge:
             raise TokenInvalid("The MFA token is invalid, expired or used.") from None
@@ -135,7 +140,9 @@ class StepUpView(APIView):
         code = valid_data(CodeSerializer, request)["code"]
         user = signed_in_user(request)
         try:
-            mfa.verify_code(user=user, code=code, request=request._request, completes_login=False)
+            mfa.verify_code(
+                user=user, code=code, client=client_info(request), completes_login=False
+            )
         except mfa.InvalidCode:
             raise InvalidCodeError from None
         except LockedOut as exc:
@@ -153,5 +160,5 @@ class AdminMFAResetView(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request, user_id: int) -> Response:
         target = get_object_or_404(User, pk=user_id)
-        mfa.admin_reset(target=target, actor=signed_in_user(request), request=request._request)
+        mfa.admin_reset(target=target, actor=signed_in_user(request), client=client_info(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -25,6 +25,7 @@ from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.permissions import FreshMFA
 from accounts.services import api_tokens, auth, mfa
+from aragora.http.client_ip import client_info
 
 
 class TokenListView(APIView):
@@ -48,7 +49,7 @@ class TokenListView(APIView):
                 scopes=data["scopes"],
                 expires_in_days=data.get("expires_in_days"),
                 never_expires=data["never_expires"],
-                request=request._request,
+                client=client_info(request),
             )
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from None
@@ -100,5 +101,5 @@ class TokenDetailView(APIView):
         token = selectors.listed_token(user, token_id)
         if token is None:
             raise NotFound
-        api_tokens.revoke_token(token=token, actor=user, request=request._request)
+        api_tokens.revoke_token(token=token, actor=user, client=client_info(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -20,6 +20,7 @@ from accounts.api import serializers as s
 from accounts.api.responses import NO_STORE, clear_auth_cookies, token_response
 from accounts.api_helpers import (
     InvalidCredentials,
+    access_jti,
     current_session_id,
     signed_in_user,
     valid_data,
@@ -31,6 +32,7 @@ from accounts.models import EndReason, UserSession
 from accounts.permissions import FreshMFA
 from accounts.services import auth, mfa
 from accounts.services.sessions import end_other_sessions, end_session
+from aragora.http.client_ip import client_info
 
 
 class RegisterView(APIView):
@@ -46,7 +48,7 @@ class RegisterView(APIView):
             raise NotFound
         data = valid_data(s.RegisterSerializer, request)
         user = auth.register_user(
-            email=data["email"], password=data["password"], request=request._request
+            email=data["email"], password=data["password"], client=client_info(request)
         )
         return Response({"id": user.pk, "email": user.email}, status=status.HTTP_201_CREATED)
 
@@ -98,7 +100,7 @@ class RefreshView(APIView):
         if not secret:
             raise NotAuthenticated("No refresh token was provided.")
         try:
-            tokens = auth.rotate_refresh_token(secret=secret, request=request._request)
+            tokens = auth.rotate_refresh_token(secret=secret, client=client_info(request))
         except auth.InvalidRefreshToken:
             raise TokenInvalid("The refresh token is invalid or has expired.") from None
         return token_response(request._request, tokens, transport=transport)
@@ -117,7 +119,7 @@ class LogoutView(APIView):
         session = self._session(request)
         if session is None:
             raise NotAuthenticated
-        auth.logout(session=session, request=request._request)
+        auth.logout(session=session, client=client_info(request))
         if isinstance(request.successful_authenticator, SessionAuthentication):
             django_logout(request._request)
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -164,9 +166,9 @@ class PasswordChangeView(APIView):
                 user=user,
                 current_password=data["current_password"],
                 new_password=data["new_password"],
-                request=request._request,
+                client=client_info(request),
                 keep_session_id=current_session_id(request),
-                access_jti=getattr(request._request, "aragora_token_jti", None),
+                access_jti=access_jti(request),
             )
         except LockedOut as exc:  # the current password is guarded like a login (LOCK-1)
             return locked_out_response(request._request, exc.retry_after)
@@ -206,7 +208,7 @@ class SessionDetailView(APIView):
         session = selectors.active_session(signed_in_user(request), session_id)
         if session is None:
             raise NotFound
-        end_session(session=session, reason=EndReason.REVOKED, request=request._request)
+        end_session(session=session, reason=EndReason.REVOKED, client=client_info(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -220,6 +222,6 @@ class RevokeOtherSessionsView(APIView):
         ended = end_other_sessions(
             user=signed_in_user(request),
             keep_session_id=current_session_id(request),
-            request=request._request,
+            client=client_info(request),
         )
         return Response({"revoked": ended.sessions, "tokens_revoked": ended.tokens})

@@ -15,9 +15,8 @@ from typing import Any
 from axes.handlers.base import AbstractAxesHandler, AxesBaseHandler
 
 from accounts.lockout import service as lockout
-from aragora.http.client_ip import client_ip
-
-RESERVATION_ATTR = "aragora_lockout"
+from aragora.http.client_ip import client_info, client_ip
+from aragora.http.notes import request_notes
 
 
 def _email(credentials: dict[str, Any] | None) -> str | None:
@@ -27,26 +26,28 @@ def _email(credentials: dict[str, Any] | None) -> str | None:
 
 class AragoraAxesHandler(AbstractAxesHandler, AxesBaseHandler):
     def is_allowed(self, request: Any, credentials: dict[str, Any] | None = None) -> bool:
-        if getattr(request, RESERVATION_ATTR, None) is not None:
+        if lockout.held(request) is not None:
             return True  # our service reserved this attempt already
         try:
             reservation = lockout.reserve(email=_email(credentials), ip=client_ip(request))
         except lockout.LockedOut as exc:
+            # django-axes' own flag, read by its AxesMiddleware to answer with our lockout page
+            # (AXES_LOCKOUT_CALLABLE): a library's attribute, so it stays on the request.
             request.axes_locked_out = True
-            request.aragora_retry_after = exc.retry_after
+            request_notes(request).lockout_retry_after = exc.retry_after
             return False
-        setattr(request, RESERVATION_ATTR, reservation)
+        lockout.hold(request, reservation)
         return True
 
     def user_login_failed(
         self, sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
     ) -> None:
-        reservation = getattr(request, RESERVATION_ATTR, None)
+        reservation = lockout.held(request)
         if reservation is not None:
-            lockout.record_failure(reservation, request=request)
+            lockout.record_failure(reservation, client=client_info(request))
 
     def user_logged_in(self, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-        reservation = getattr(request, RESERVATION_ATTR, None)
+        reservation = lockout.held(request)
         if reservation is not None:
             lockout.record_success(reservation, complete=True)
 
@@ -59,7 +60,7 @@ class AragoraAxesHandler(AbstractAxesHandler, AxesBaseHandler):
         return found[0].failures if found else 0
 
     def is_locked(self, request: Any, credentials: dict[str, Any] | None = None) -> bool:
-        return bool(getattr(request, "axes_locked_out", False))
+        return bool(getattr(request, "axes_locked_out", False))  # django-axes' flag (above)
 
     def reset_attempts(
         self,

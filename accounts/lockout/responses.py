@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from aragora.http.errors import error_body, is_api
+from aragora.http.notes import request_notes
 
 MESSAGE = "Too many failed sign-in attempts. Try again in {seconds} seconds."
 
@@ -31,4 +32,5 @@ def axes_lockout_response(
     request: HttpRequest, original_response: Any = None, credentials: Any = None
 ) -> HttpResponse:
     """``AXES_LOCKOUT_CALLABLE``: the Django admin's login form, locked out."""
-    return locked_out_response(request, getattr(request, "aragora_retry_after", 60))
+    retry_after = request_notes(request).lockout_retry_after
+    return locked_out_response(request, retry_after if retry_after is not None else 60)

@@ -2,7 +2,7 @@
 
 Every password (or MFA code) check is bracketed:
 
-    reservation = lockout.reserve(email=email, ip=client_ip(request))   # may raise LockedOut
+    reservation = lockout.reserve(email=email, ip=client.ip)   # may raise LockedOut
     ... verify ...
     lockout.record_failure(reservation) / lockout.record_success(reservation)
 
@@ -35,6 +35,7 @@ from accounts.lockout import clock, switch, waiters
 from accounts.lockout.stores import BUSY_RETRY_SECONDS, DatabaseStore, Entry, Key
 from accounts.models import email_hash, normalize_email
 from aragora.http.client_ip import ip_key
+from aragora.http.notes import ClientInfo, request_notes
 
 POLL_FIRST, POLL_MAX = 0.02, 0.2  # seconds between looks at a busy key, doubling
 
@@ -55,6 +56,18 @@ class Reservation:
     token: str = field(default_factory=lambda: secrets.token_hex(12))
     store: str = ""  # where it was reserved: "redis" or "database"
     resolved: bool = False
+
+
+def hold(request: HttpRequest, reservation: Reservation) -> None:
+    """Note ``reservation`` as ``request``'s attempt in flight, for what resolves it later in
+    the request (``complete_login``, django-axes' signals through our handler)."""
+    request_notes(request).lockout_reservation = reservation
+
+
+def held(request: HttpRequest | None) -> Reservation | None:
+    """The reservation ``hold`` noted on ``request``, if any."""
+    noted = request_notes(request).lockout_reservation if request is not None else None
+    return noted if isinstance(noted, Reservation) else None
 
 
 def keys_for(*, email: str | None, ip: str | None) -> list[Key]:
@@ -104,7 +117,7 @@ def _wait(reservation: Reservation) -> None:
             return
 
 
-def record_failure(reservation: Reservation, *, request: HttpRequest | None = None) -> None:
+def record_failure(reservation: Reservation, *, client: ClientInfo | None = None) -> None:
     """The attempt failed: count it on every key; audit any lock it set."""
     if reservation.resolved:
         return
@@ -112,7 +125,7 @@ def record_failure(reservation: Reservation, *, request: HttpRequest | None = No
     states = switch.fail(reservation.keys, reservation.token, clock.now(), settings.LOCKOUT_TIERS)
     for state in states:
         if state.seconds:
-            _audit_lock(state.key, state.failures, state.seconds, request)
+            _audit_lock(state.key, state.failures, state.seconds, client)
 
 
 def record_success(reservation: Reservation, *, complete: bool = True) -> None:
@@ -134,7 +147,7 @@ def clear(
     email: str | None = None,
     ip: str | None = None,
     actor=None,
-    request: HttpRequest | None = None,
+    client: ClientInfo | None = None,
 ) -> int:
     """Forget failures and locks of an email and/or an IP; audited. Returns keys cleared."""
     keys = keys_for(email=email, ip=ip)
@@ -143,7 +156,7 @@ def clear(
     from audit.events import EventType
 
     for key in keys:
-        record(EventType.LOCKOUT_CLEARED, actor=actor, request=request, **_describe(key))
+        record(EventType.LOCKOUT_CLEARED, actor=actor, client=client, **_describe(key))
     return int(cleared)
 
 
@@ -175,13 +188,13 @@ def _describe(key: Key) -> dict[str, Any]:
     return {"key_type": "ip", "ip_address": key.value}
 
 
-def _audit_lock(key: Key, failures: int, seconds: int, request: HttpRequest | None) -> None:
+def _audit_lock(key: Key, failures: int, seconds: int, client: ClientInfo | None) -> None:
     from audit import record
     from audit.events import EventType
 
     record(
         EventType.LOCKOUT_LOCKED,
-        request=request,
+        client=client,
         failures=failures,
         seconds=seconds,
         **_describe(key),

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
 from django.utils import timezone
 
 import audit
 from accounts.models import ApiToken, Scope, User
 from accounts.roles import Role
 from aragora.crypto import hashes_match, keyed_hash
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 
 PREFIX = "arg_"
@@ -51,7 +51,7 @@ def create_token(
     name: str,
     scopes: list[str],
     expires_in_days: int | None,
-    request: HttpRequest,
+    client: ClientInfo,
     never_expires: bool = False,
 ) -> CreatedToken:
     """Create a token whose scopes the owner's roles all allow, expiring by default.
@@ -79,7 +79,7 @@ def create_token(
         EventType.API_TOKEN_CREATED,
         actor=user,
         target=token,
-        request=request,
+        client=client,
         scopes=token.scopes,
         expires_at=expires.isoformat() if expires else None,
     )
@@ -125,19 +125,19 @@ def _touch(token: ApiToken) -> None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
 
 
-def revoke_token(*, token: ApiToken, actor: User, request: HttpRequest | None) -> bool:
+def revoke_token(*, token: ApiToken, actor: User, client: ClientInfo | None) -> bool:
     """Revoked everywhere at once: every request reads the token's row. False if it was not
     usable any more."""
     if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     ):
-        audit.record(EventType.API_TOKEN_REVOKED, actor=actor, target=token, request=request)
+        audit.record(EventType.API_TOKEN_REVOKED, actor=actor, target=token, client=client)
         return True
     return False
 
 
-def revoke_user_tokens(*, user: User, actor: User, request: HttpRequest | None) -> int:
+def revoke_user_tokens(*, user: User, actor: User, client: ClientInfo | None) -> int:
     """Revoke every usable token of ``user``; return how many (#10 item 4: a password change and
     "end all other sessions" leave no API token behind, SESS-2)."""
     usable = ApiToken.objects.usable().filter(user=user)
-    return sum(revoke_token(token=token, actor=actor, request=request) for token in usable)
+    return sum(revoke_token(token=token, actor=actor, client=client) for token in usable)

@@ -17,7 +17,6 @@ from django.utils import timezone
 import audit
 from accounts import revocation
 from accounts.lockout import service as lockout
-from accounts.lockout.handler import RESERVATION_ATTR
 from accounts.models import (
     EndReason,
     RefreshToken,
@@ -30,7 +29,8 @@ from accounts.models import (
 from accounts.services import api_tokens
 from accounts.services.sessions import end_session, end_sessions, record_activity, start_session
 from accounts.tokens import AccessToken, hash_refresh_secret, issue_access_token, new_refresh_secret
-from aragora.http.client_ip import client_ip
+from aragora.http.client_ip import client_info
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 
 
@@ -45,7 +45,7 @@ class IssuedTokens:
     session: UserSession
 
 
-def register_user(*, email: str, password: str, request: HttpRequest) -> User:
+def register_user(*, email: str, password: str, client: ClientInfo) -> User:
     """Create an account after checking the password policy; report every rule broken."""
     email = normalize_email(email)
     errors: dict[str, list[str]] = {}
@@ -58,7 +58,7 @@ def register_user(*, email: str, password: str, request: HttpRequest) -> User:
     if errors:
         raise ValidationError(errors)
     user = User.objects.create_user(email, password)
-    audit.record(EventType.USER_CREATED, actor=user, target=user, request=request)
+    audit.record(EventType.USER_CREATED, actor=user, target=user, client=client)
     return user
 
 
@@ -68,25 +68,27 @@ def check_credentials(*, request: HttpRequest, email: str, password: str) -> Use
     The attempt is reserved on the email and IP keys first: a locked key raises
     ``LockedOut`` before any hashing. The password is checked through Django's
     ``authenticate`` (django-axes' backend sees our reservation). A failure is counted; a
-    success is resolved by ``complete_login`` once the login is complete.
+    success is resolved by ``complete_login`` once the login is complete. Takes the request,
+    not a ``ClientInfo``: ``authenticate`` needs it, and the reservation is noted on it.
     """
+    client = client_info(request)
     try:
-        reservation = lockout.reserve(email=email, ip=client_ip(request))
+        reservation = lockout.reserve(email=email, ip=client.ip)
     except lockout.LockedOut:
-        _audit_failure(request, email, outcome="locked_out")
+        _audit_failure(client, email, outcome="locked_out")
         raise
-    setattr(request, RESERVATION_ATTR, reservation)
+    lockout.hold(request, reservation)
     user = authenticate(request, email=normalize_email(email), password=password)
     if user is None:
-        lockout.record_failure(reservation, request=request)
-        _audit_failure(request, email, outcome="invalid_credentials")
+        lockout.record_failure(reservation, client=client)
+        _audit_failure(client, email, outcome="invalid_credentials")
     return user
 
 
-def _audit_failure(request: HttpRequest, email: str, *, outcome: str) -> None:
+def _audit_failure(client: ClientInfo, email: str, *, outcome: str) -> None:
     known = User.objects.filter(email=normalize_email(email)).first()
     unknown: dict[str, Any] = {} if known else {"email_hash": email_hash(email)}
-    audit.record(EventType.LOGIN_FAILED, actor=known, request=request, outcome=outcome, **unknown)
+    audit.record(EventType.LOGIN_FAILED, actor=known, client=client, outcome=outcome, **unknown)
 
 
 def confirm_password(*, user: User, password: str, request: HttpRequest) -> bool:
@@ -100,40 +102,42 @@ def confirm_password(*, user: User, password: str, request: HttpRequest) -> bool
     return bool(confirmed.pk == user.pk)
 
 
-def check_current_password(*, user: User, password: str, request: HttpRequest) -> bool:
+def check_current_password(*, user: User, password: str, client: ClientInfo) -> bool:
     """A signed-in user re-enters the password (password change, MFA off): bracketed by the
     lockout like a login (LOCK-1, LOCK-3), so a stolen session or access token cannot guess it
     without limit (#10 red team 2). A locked key raises ``LockedOut`` unchecked; a wrong
     password counts as a failure; a right one resets nothing (the login did not happen here)."""
-    reservation = lockout.reserve(email=user.email, ip=client_ip(request))
+    reservation = lockout.reserve(email=user.email, ip=client.ip)
     if user.check_password(password):
         lockout.record_success(reservation, complete=False)
         return True
-    lockout.record_failure(reservation, request=request)
+    lockout.record_failure(reservation, client=client)
     return False
 
 
 def complete_login(request: HttpRequest) -> None:
     """The login is complete: the email's failure count starts again (never the IP's)."""
-    reservation = getattr(request, RESERVATION_ATTR, None)
+    reservation = lockout.held(request)
     if reservation is not None:
         lockout.record_success(reservation, complete=True)
 
 
 def release_login(request: HttpRequest) -> None:
     """The password was right but the login is not complete (MFA next): count nothing."""
-    reservation = getattr(request, RESERVATION_ATTR, None)
+    reservation = lockout.held(request)
     if reservation is not None:
         lockout.record_success(reservation, complete=False)
 
 
 def login_api(*, user: User, request: HttpRequest) -> IssuedTokens:
-    """Start an API session for a verified user and issue its first token pair."""
+    """Complete the request's login (its lockout reservation), start an API session for the
+    verified user and issue its first token pair."""
     complete_login(request)
-    session = start_session(user=user, kind=SessionKind.API, request=request)
+    client = client_info(request)
+    session = start_session(user=user, kind=SessionKind.API, client=client)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     audit.record(
-        EventType.LOGIN_SUCCEEDED, actor=user, target=session, request=request, kind=session.kind
+        EventType.LOGIN_SUCCEEDED, actor=user, target=session, client=client, kind=session.kind
     )
     return issue_tokens(session=session)
 
@@ -151,7 +155,7 @@ def issue_tokens(*, session: UserSession) -> IssuedTokens:
     return IssuedTokens(access=access, refresh=secret, session=session)
 
 
-def rotate_refresh_token(*, secret: str, request: HttpRequest) -> IssuedTokens:
+def rotate_refresh_token(*, secret: str, client: ClientInfo) -> IssuedTokens:
     """Consume a refresh token and issue a new pair (AUTH-3).
 
     One conditional UPDATE on the token's own columns decides: of N parallel redemptions
@@ -169,29 +173,29 @@ def rotate_refresh_token(*, secret: str, request: HttpRequest) -> IssuedTokens:
         raise InvalidRefreshToken
     session = token.session
     if token.consumed_at is not None:
-        _reject_consumed(consumed_at=token.consumed_at, session=session, request=request)
+        _reject_consumed(consumed_at=token.consumed_at, session=session, client=client)
     if not (session.is_active and session.user.is_active) or not record_activity(str(session.pk)):
         raise InvalidRefreshToken
     won = RefreshToken.objects.filter(pk=token.pk, consumed_at__isnull=True).update(consumed_at=now)
     if not won:  # a parallel request consumed it first: this one lost the race
         consumed_at = RefreshToken.objects.filter(pk=token.pk).values_list("consumed_at").get()[0]
-        _reject_consumed(consumed_at=consumed_at or now, session=session, request=request)
+        _reject_consumed(consumed_at=consumed_at or now, session=session, client=client)
     return issue_tokens(session=session)
 
 
 def _reject_consumed(
-    *, consumed_at: datetime, session: UserSession, request: HttpRequest
+    *, consumed_at: datetime, session: UserSession, client: ClientInfo
 ) -> NoReturn:
     """Refuse a consumed token; past the grace it is a replay and the family is revoked."""
     grace = timedelta(seconds=settings.REFRESH_REUSE_GRACE)
     if timezone.now() - consumed_at > grace:
-        _refresh_reused(session=session, request=request)
+        _refresh_reused(session=session, client=client)
     raise InvalidRefreshToken
 
 
-def _refresh_reused(*, session: UserSession, request: HttpRequest) -> None:
-    audit.record(EventType.REFRESH_REUSED, actor=session.user, target=session, request=request)
-    end_session(session=session, reason=EndReason.REFRESH_REUSE, request=request)
+def _refresh_reused(*, session: UserSession, client: ClientInfo) -> None:
+    audit.record(EventType.REFRESH_REUSED, actor=session.user, target=session, client=client)
+    end_session(session=session, reason=EndReason.REFRESH_REUSE, client=client)
 
 
 def session_for_refresh(secret: str) -> UserSession | None:
@@ -203,10 +207,10 @@ def session_for_refresh(secret: str) -> UserSession | None:
     return token.session if token else None
 
 
-def logout(*, session: UserSession, request: HttpRequest) -> None:
+def logout(*, session: UserSession, client: ClientInfo) -> None:
     """End the session the caller is using; its tokens stop working everywhere."""
-    if end_session(session=session, reason=EndReason.LOGOUT, request=request):
-        audit.record(EventType.LOGOUT, actor=session.user, target=session, request=request)
+    if end_session(session=session, reason=EndReason.LOGOUT, client=client):
+        audit.record(EventType.LOGOUT, actor=session.user, target=session, client=client)
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,7 @@ def change_password(
     user: User,
     current_password: str,
     new_password: str,
-    request: HttpRequest,
+    client: ClientInfo,
     keep_session_id: str | None = None,
     access_jti: str | None = None,
 ) -> PasswordChanged:
@@ -235,7 +239,7 @@ def change_password(
     lockout (LOCK-1): raises ``LockedOut`` when the email or IP is locked.
     """
     errors: dict[str, list[str]] = {}
-    if not check_current_password(user=user, password=current_password, request=request):
+    if not check_current_password(user=user, password=current_password, client=client):
         errors["current_password"] = ["The current password is not correct."]
     try:
         validate_password(new_password, user=user)
@@ -247,7 +251,7 @@ def change_password(
         user.set_password(new_password)
         user.save(update_fields=["password", "password_changed_at"])
         ended, revoked = _end_access_after_password_change(
-            user=user, actor=user, keep_session_id=keep_session_id, request=request
+            user=user, actor=user, keep_session_id=keep_session_id, client=client
         )
         tokens = None
         if keep_session_id is not None and access_jti is not None:
@@ -256,7 +260,7 @@ def change_password(
 
 
 def password_set_by_admin(
-    *, user: User, actor: User, request: HttpRequest, keep_session_id: str | None = None
+    *, user: User, actor: User, client: ClientInfo, keep_session_id: str | None = None
 ) -> PasswordChanged:
     """An admin set or removed ``user``'s password in the Django admin. Like a change by the
     user (SESS-2, #10 item 4), every session but ``keep_session_id`` (the admin's own, when the
@@ -264,13 +268,13 @@ def password_set_by_admin(
     nothing; audited with the admin as actor (AUDIT-1)."""
     with transaction.atomic():
         ended, revoked = _end_access_after_password_change(
-            user=user, actor=actor, keep_session_id=keep_session_id, request=request
+            user=user, actor=actor, keep_session_id=keep_session_id, client=client
         )
     return PasswordChanged(tokens=None, sessions_ended=ended, tokens_revoked=revoked)
 
 
 def _end_access_after_password_change(
-    *, user: User, actor: User, keep_session_id: str | None, request: HttpRequest
+    *, user: User, actor: User, keep_session_id: str | None, client: ClientInfo
 ) -> tuple[int, int]:
     """SESS-2, #10 item 4: every session but ``keep_session_id`` and every API token of
     ``user`` end; audited with ``actor`` (AUDIT-1). Returns (sessions ended, tokens revoked)."""
@@ -279,14 +283,14 @@ def _end_access_after_password_change(
         reason=EndReason.PASSWORD_CHANGED,
         keep_session_id=keep_session_id,
         actor=actor,
-        request=request,
+        client=client,
     )
-    revoked = api_tokens.revoke_user_tokens(user=user, actor=actor, request=request)
+    revoked = api_tokens.revoke_user_tokens(user=user, actor=actor, client=client)
     audit.record(
         EventType.PASSWORD_CHANGED,
         actor=actor,
         target=user,
-        request=request,
+        client=client,
         sessions_ended=ended,
         tokens_revoked=revoked,
     )
@@ -307,11 +311,11 @@ def rebind_browser_session(session_id: str | None, django_session_key: str | Non
         UserSession.objects.filter(pk=session_id).update(django_session_key=django_session_key)
 
 
-def deactivate_user(*, user: User, actor: User | None, request: HttpRequest | None) -> int:
+def deactivate_user(*, user: User, actor: User | None, client: ClientInfo | None) -> int:
     """Deactivate an account and end all its sessions; return how many ended."""
     User.objects.filter(pk=user.pk).update(is_active=False)
-    ended = end_sessions(user=user, reason=EndReason.DEACTIVATED, actor=actor, request=request)
+    ended = end_sessions(user=user, reason=EndReason.DEACTIVATED, actor=actor, client=client)
     audit.record(
-        EventType.USER_DEACTIVATED, actor=actor, target=user, request=request, sessions_ended=ended
+        EventType.USER_DEACTIVATED, actor=actor, target=user, client=client, sessions_ended=ended
     )
     return ended

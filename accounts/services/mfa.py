@@ -15,12 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 import audit
 from accounts.lockout import service as lockout
-from accounts.lockout.handler import RESERVATION_ATTR
 from accounts.mfa import backup, totp
 from accounts.models import (
     BackupCode,
@@ -36,7 +34,7 @@ from accounts.services import auth
 from accounts.services.sessions import end_sessions
 from aragora import metrics
 from aragora.crypto import keyed_hash
-from aragora.http.client_ip import client_ip
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 
 CHALLENGE_PURPOSE = "mfa-challenge"
@@ -63,7 +61,7 @@ def mark_step_up(session_id: str | None) -> datetime:
 # --- Enrolment --------------------------------------------------------------------------------
 
 
-def begin_setup(*, user: User, request: HttpRequest) -> dict[str, str]:
+def begin_setup(*, user: User, client: ClientInfo) -> dict[str, str]:
     """A new, unconfirmed TOTP device: its secret, ``otpauth://`` URI and QR code (MFA-1)."""
     if has_mfa(user):
         raise ValidationError("MFA is already enabled; disable it first to enrol again.")
@@ -74,12 +72,12 @@ def begin_setup(*, user: User, request: HttpRequest) -> dict[str, str]:
     device.last_used_step = -1
     device.save()
     uri = totp.provisioning_uri(secret, account=user.email, issuer=settings.MFA_ISSUER)
-    audit.record(EventType.MFA_SETUP, actor=user, target=user, request=request)
+    audit.record(EventType.MFA_SETUP, actor=user, target=user, client=client)
     return {"secret": totp.b32(secret), "otpauth_uri": uri, "qr_svg": totp.qr_svg(uri)}
 
 
 def confirm_setup(
-    *, user: User, code: str, request: HttpRequest, session_id: str | None
+    *, user: User, code: str, client: ClientInfo, session_id: str | None
 ) -> list[str]:
     """Activate the device with one valid code; return the 10 backup codes (shown once).
 
@@ -92,7 +90,7 @@ def confirm_setup(
         raise ValidationError("Start the set-up first.")
     checked = _under_lockout(
         user=user,
-        request=request,
+        client=client,
         check=lambda: "totp" if consume_totp(device=device, code=code) else None,
         completes_login=False,
         stage="confirm",
@@ -103,15 +101,15 @@ def confirm_setup(
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         codes = _replace_backup_codes(user)
     mark_step_up(session_id)
-    audit.record(EventType.MFA_ENABLED, actor=user, target=user, request=request)
+    audit.record(EventType.MFA_ENABLED, actor=user, target=user, client=client)
     return codes
 
 
-def regenerate_backup_codes(*, user: User, request: HttpRequest) -> list[str]:
+def regenerate_backup_codes(*, user: User, client: ClientInfo) -> list[str]:
     if not has_mfa(user):
         raise ValidationError("MFA is not enabled.")
     codes = _replace_backup_codes(user)
-    audit.record(EventType.BACKUP_CODES_REGENERATED, actor=user, target=user, request=request)
+    audit.record(EventType.BACKUP_CODES_REGENERATED, actor=user, target=user, client=client)
     return codes
 
 
@@ -127,22 +125,22 @@ def _replace_backup_codes(user: User) -> list[str]:
     return codes
 
 
-def disable(*, user: User, password: str, request: HttpRequest) -> None:
+def disable(*, user: User, password: str, client: ClientInfo) -> None:
     """Turn MFA off (the caller has passed step-up); needs the password too, checked under the
     lockout (LOCK-1): raises ``LockedOut`` when the email or IP is locked."""
-    if not auth.check_current_password(user=user, password=password, request=request):
+    if not auth.check_current_password(user=user, password=password, client=client):
         raise ValidationError({"password": ["The password is not correct."]})
     _remove_devices(user)
-    audit.record(EventType.MFA_DISABLED, actor=user, target=user, request=request)
+    audit.record(EventType.MFA_DISABLED, actor=user, target=user, client=client)
 
 
-def admin_reset(*, target: User, actor: User, request: HttpRequest) -> int:
+def admin_reset(*, target: User, actor: User, client: ClientInfo) -> int:
     """MFA-7: remove the user's devices and codes, end their sessions; audited."""
     with transaction.atomic():
         _remove_devices(target)
-        ended = end_sessions(user=target, reason=EndReason.ADMIN, actor=actor, request=request)
+        ended = end_sessions(user=target, reason=EndReason.ADMIN, actor=actor, client=client)
     audit.record(
-        EventType.MFA_RESET, actor=actor, target=target, request=request, sessions_ended=ended
+        EventType.MFA_RESET, actor=actor, target=target, client=client, sessions_ended=ended
     )
     return ended
 
@@ -165,28 +163,27 @@ def consume_backup_code(*, device: BackupCodeDevice, code: str) -> bool:
     return device.consume(code)
 
 
-def verify_code(*, user: User, code: str, request: HttpRequest, completes_login: bool) -> str:
+def verify_code(*, user: User, code: str, client: ClientInfo, completes_login: bool) -> str:
     """Check a TOTP or backup code under the lockout; return which kind matched.
 
     Raises ``LockedOut`` (refused unchecked) or ``InvalidCode`` (counted as a failure).
     """
-    reservation = lockout.reserve(email=user.email, ip=client_ip(request))
-    setattr(request, RESERVATION_ATTR, reservation)
+    reservation = lockout.reserve(email=user.email, ip=client.ip)
     kind = _match(user, code)
     if kind is None:
-        lockout.record_failure(reservation, request=request)
-        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request)
+        lockout.record_failure(reservation, client=client)
+        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, client=client)
         raise InvalidCode
     lockout.record_success(reservation, complete=completes_login)
     event = EventType.BACKUP_CODE_USED if kind == "backup" else EventType.MFA_VERIFIED
-    audit.record(event, actor=user, request=request, left=backup_codes_left(user))
+    audit.record(event, actor=user, client=client, left=backup_codes_left(user))
     return kind
 
 
 def _under_lockout(
     *,
     user: User,
-    request: HttpRequest,
+    client: ClientInfo,
     check: Callable[[], str | None],
     completes_login: bool,
     stage: str | None = None,
@@ -194,13 +191,12 @@ def _under_lockout(
     """Run one code check bracketed by the lockout (LOCK-1, LOCK-3) exactly as ``verify_code``
     does: reserve (or raise ``LockedOut``), check, then count the failure (audited) or release
     the reservation."""
-    reservation = lockout.reserve(email=user.email, ip=client_ip(request))
-    setattr(request, RESERVATION_ATTR, reservation)
+    reservation = lockout.reserve(email=user.email, ip=client.ip)
     result = check()
     if result is None:
-        lockout.record_failure(reservation, request=request)
+        lockout.record_failure(reservation, client=client)
         where: dict[str, Any] = {"stage": stage} if stage else {}
-        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, request=request, **where)
+        audit.record(EventType.MFA_VERIFY_FAILED, actor=user, client=client, **where)
         return None
     lockout.record_success(reservation, complete=completes_login)
     return result
@@ -247,9 +243,9 @@ def open_challenge(token: str) -> MFAChallenge:
     return challenge
 
 
-def finish_challenge(*, challenge: MFAChallenge, code: str, request: HttpRequest) -> User:
+def finish_challenge(*, challenge: MFAChallenge, code: str, client: ClientInfo) -> User:
     """Check the code and use the ticket up (single use: a conditional UPDATE decides)."""
-    verify_code(user=challenge.user, code=code, request=request, completes_login=True)
+    verify_code(user=challenge.user, code=code, client=client, completes_login=True)
     used = MFAChallenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(
         used_at=timezone.now()
     )

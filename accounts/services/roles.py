@@ -15,12 +15,12 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 
 import audit
 from accounts.models import EndReason, User
 from accounts.roles import ROLE_PERMISSIONS, Role, StaffFlags, staff_flags
 from accounts.services.sessions import end_sessions
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 
 
@@ -42,7 +42,7 @@ def access_of(user: User) -> Access:
 
 
 def set_roles(
-    *, user: User, roles: list[str], actor: User | None, request: HttpRequest | None
+    *, user: User, roles: list[str], actor: User | None, client: ClientInfo | None
 ) -> list[str]:
     """Replace ``user``'s roles; the staff flags follow; audited. Return the new list."""
     unknown = set(roles) - set(Role.values)
@@ -53,7 +53,7 @@ def set_roles(
         before = access_of(user)
         others = user.groups.exclude(name__in=Role.values)
         user.groups.set([*others, *Group.objects.filter(name__in=roles)])
-        after = apply_access_change(user=user, before=before, actor=actor, request=request)
+        after = apply_access_change(user=user, before=before, actor=actor, client=client)
     return after.roles
 
 
@@ -74,17 +74,17 @@ def is_last_admin(user: User) -> bool:
 
 
 def apply_access_change(
-    *, user: User, before: Access, actor: User | None, request: HttpRequest | None
+    *, user: User, before: Access, actor: User | None, client: ClientInfo | None
 ) -> Access:
     """Groups of ``user`` changed (API or admin): sync the flags and audit what changed."""
-    sync_staff_flags(user=user, actor=actor, request=request)
+    sync_staff_flags(user=user, actor=actor, client=client)
     after = access_of(user)
-    record_change(user=user, before=before, after=after, actor=actor, request=request)
+    record_change(user=user, before=before, after=after, actor=actor, client=client)
     return after
 
 
 def sync_staff_flags(
-    *, user: User, actor: User | None = None, request: HttpRequest | None = None
+    *, user: User, actor: User | None = None, client: ClientInfo | None = None
 ) -> bool:
     """Set ``is_staff``/``is_superuser`` from the stored roles (the only writer); True if
     they changed. Losing either ends every session of the user (revoked in every process),
@@ -100,7 +100,7 @@ def sync_staff_flags(
         current.is_superuser and not wanted.is_superuser
     )
     if demoted:
-        end_sessions(user=user, reason=EndReason.ADMIN, actor=actor, request=request)
+        end_sessions(user=user, reason=EndReason.ADMIN, actor=actor, client=client)
     return True
 
 
@@ -114,7 +114,7 @@ def realign_all_staff_flags() -> int:
     for user in candidates:
         with transaction.atomic():
             before = access_of(user)
-            after = apply_access_change(user=user, before=before, actor=None, request=None)
+            after = apply_access_change(user=user, before=before, actor=None, client=None)
         repaired += before.flags != after.flags
     return repaired
 
@@ -125,7 +125,7 @@ def record_change(
     before: Access,
     after: Access,
     actor: User | None,
-    request: HttpRequest | None,
+    client: ClientInfo | None,
 ) -> None:
     """Audit each kind of change (AUDIT-1: who, whom, what): roles, other groups, flags."""
     changes = [
@@ -135,9 +135,7 @@ def record_change(
     ]
     for event_type, old, new in changes:
         if old != new:
-            audit.record(
-                event_type, actor=actor, target=user, request=request, before=old, after=new
-            )
+            audit.record(event_type, actor=actor, target=user, client=client, before=old, after=new)
 
 
 def group_state(group: Group) -> dict[str, object]:
@@ -153,12 +151,12 @@ def record_group_change(
     before: dict[str, object] | None,
     after: dict[str, object] | None,
     actor: User | None,
-    request: HttpRequest | None,
+    client: ClientInfo | None,
 ) -> None:
     """Audit a group created, edited or deleted in the Django admin (``None``: absent)."""
     if before != after:
         audit.record(
-            EventType.GROUP_CHANGED, actor=actor, request=request, before=before, after=after
+            EventType.GROUP_CHANGED, actor=actor, client=client, before=before, after=after
         )
 
 

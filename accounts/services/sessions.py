@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import caches
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -19,14 +18,14 @@ import audit
 from accounts import revocation
 from accounts.models import EndReason, SessionKind, User, UserSession
 from accounts.services.api_tokens import revoke_user_tokens
-from aragora.http.client_ip import client_ip
+from aragora.http.notes import ClientInfo
 from audit.events import EventType
 
 _REVOCATION_LEEWAY = timedelta(seconds=5)
 
 
 def start_session(
-    *, user: User, kind: SessionKind, request: HttpRequest, django_session_key: str = ""
+    *, user: User, kind: SessionKind, client: ClientInfo, django_session_key: str = ""
 ) -> UserSession:
     """Record a new login; past ``MAX_SESSIONS`` the oldest sessions end (race-free).
 
@@ -45,8 +44,8 @@ def start_session(
             created_at=now,
             last_activity_at=now,
             expires_at=now + timedelta(seconds=settings.SESSION_TIMEOUT),
-            ip=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
+            ip=client.ip,
+            user_agent=client.user_agent,
             django_session_key=django_session_key,
         )
 
@@ -56,7 +55,7 @@ def end_session(
     session: UserSession,
     reason: EndReason,
     actor: User | None = None,
-    request: HttpRequest | None = None,
+    client: ClientInfo | None = None,
 ) -> bool:
     """End ``session`` and revoke every token it issued; False if it had already ended."""
     now = timezone.now()
@@ -74,7 +73,7 @@ def end_session(
         EventType.SESSION_ENDED,
         actor=actor or session.user,
         target=session,
-        request=request,
+        client=client,
         reason=str(reason),
         kind=session.kind,
     )
@@ -92,7 +91,7 @@ def end_sessions(
     reason: EndReason,
     keep_session_id: UUID | str | None = None,
     actor: User | None = None,
-    request: HttpRequest | None = None,
+    client: ClientInfo | None = None,
 ) -> int:
     """End every active session of ``user`` except ``keep_session_id``; return how many."""
     sessions = (
@@ -100,9 +99,7 @@ def end_sessions(
         if keep_session_id
         else UserSession.objects.active().filter(user=user)
     )
-    return sum(
-        end_session(session=s, reason=reason, actor=actor, request=request) for s in sessions
-    )
+    return sum(end_session(session=s, reason=reason, actor=actor, client=client) for s in sessions)
 
 
 @dataclass(frozen=True)
@@ -112,15 +109,15 @@ class OthersEnded:
 
 
 def end_other_sessions(
-    *, user: User, keep_session_id: str | None, request: HttpRequest
+    *, user: User, keep_session_id: str | None, client: ClientInfo
 ) -> OthersEnded:
     """SESS-4 "end all other sessions": every session but the caller's, and every API token of
     the user too (#10 item 4: a token minted from a stolen session must not survive this)."""
     ended = end_sessions(
-        user=user, reason=EndReason.OTHERS_REVOKED, keep_session_id=keep_session_id, request=request
+        user=user, reason=EndReason.OTHERS_REVOKED, keep_session_id=keep_session_id, client=client
     )
     return OthersEnded(
-        sessions=ended, tokens=revoke_user_tokens(user=user, actor=user, request=request)
+        sessions=ended, tokens=revoke_user_tokens(user=user, actor=user, client=client)
     )
 
 

@@ -8,6 +8,9 @@ Per-IP state (lockout counters, rate limits, blocks) is keyed by ``ip_key``: an 
 as it is, an IPv6 address by its network of ``ARAGORA_IPV6_PREFIX`` bits (default /64), since
 one subscriber holds a whole /64 and could otherwise spray from 2^64 addresses (#10 item 8);
 a 6to4, Teredo or NAT64 address by the IPv4 address it carries.
+
+``client_info`` gives the request's ``ClientInfo`` (that IP and the user agent), resolved once
+and kept in the request's notes (``aragora.http.notes``): what services and the audit take.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from rest_framework.request import Request
+
+from aragora.http.notes import ClientInfo, request_notes
 
 _FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -102,25 +108,25 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
     return None
 
 
-def client_key(request: HttpRequest) -> str:
+def client_key(request: HttpRequest | Request) -> str:
     """``ip_key`` of the request's client IP (LOCK-1, RATE-1, RATE-4)."""
     return ip_key(client_ip(request))
 
 
-# Where ``client_ip`` keeps its answer on the request (an ad-hoc attribute, until the typed
-# request notes of #11 replace them).
-_CACHE_ATTR = "_aragora_client_ip"
+def client_info(request: HttpRequest | Request) -> ClientInfo:
+    """The client of ``request``: its client IP and user agent (cut to 256 characters),
+    resolved once per request and kept in the request's notes (#11)."""
+    notes = request_notes(request)
+    if notes.client is None:
+        meta = request.META
+        ip = resolve_client_ip(meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""))
+        notes.client = ClientInfo(ip=ip, user_agent=meta.get("HTTP_USER_AGENT", "")[:256])
+    return notes.client
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest | Request) -> str:
     """The client IP of ``request`` (computed once per request)."""
-    cached: str | None = getattr(request, _CACHE_ATTR, None)
-    if cached is None:
-        cached = resolve_client_ip(
-            request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
-        )
-        setattr(request, _CACHE_ATTR, cached)
-    return cached
+    return client_info(request).ip
 
 
 class ClientIPMiddleware:
@@ -133,5 +139,5 @@ class ClientIPMiddleware:
         if not is_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
             for header in _FORWARDING_HEADERS:
                 request.META.pop(header, None)
-        client_ip(request)
+        client_info(request)
         return self.get_response(request)

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aragora.http.client_ip import client_info
 from aragora.http.headers import NO_STORE
 from audit import selectors
 from audit.api import permissions
@@ -108,7 +109,7 @@ class EventExportView(AuditView):
             filters=self.filters(request),
             render=AuditEventSerializer().to_representation,
             actor=self.actor(request),
-            request=request._request,
+            client=client_info(request),
         )
         response = StreamingHttpResponse(lines, content_type=JSON_LINES)
         response["Cache-Control"] = NO_STORE

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.api_helpers import signed_in_user, valid_data
 from accounts.models import Scope
 from accounts.permissions import MethodPerms
+from aragora.http.client_ip import client_info
 from debates import selectors, services, uploads
 from debates.api.serializers import (
     AttachmentSerializer,
@@ -61,7 +62,7 @@ class DebateDetailView(APIView):
         if debate is None:
             raise NotFound
         services.read_debate(
-            debate=debate, reader=signed_in_user(request), request=request._request
+            debate=debate, reader=signed_in_user(request), client=client_info(request)
         )
         return Response(DebateSerializer(debate).data)
 
@@ -110,7 +111,7 @@ class AttachmentDownloadView(APIView):
         if attachment is None:
             raise NotFound
         services.download(
-            attachment=attachment, reader=signed_in_user(request), request=request._request
+            attachment=attachment, reader=signed_in_user(request), client=client_info(request)
         )
         response = FileResponse(
             uploads.stored_path(attachment.stored_name).open("rb"),
@@ -159,6 +160,6 @@ class DebateHideView(APIView):
             debate=debate,
             hidden=valid_data(HideSerializer, request)["hidden"],
             moderator=signed_in_user(request),
-            request=request._request,
+            client=client_info(request),
         )
         return Response(DebateSerializer(debate).data)

@@ -35,6 +35,7 @@ from accounts.api_helpers import signed_in_user, valid_data
 from accounts.lockout.responses import locked_out_response
 from accounts.lockout.service import LockedOut
 from accounts.permissions import FreshMFA
+from aragora.http.client_ip import client_info
 from aragora.http.headers import NO_STORE
 from privacy import erasure
 
@@ -66,7 +67,7 @@ class ErasureView(APIView):
         password = valid_data(ErasureInputSerializer, request)["password"]
         try:
             erased = erasure.erase_account(
-                user=signed_in_user(request), password=password, request=request._request
+                user=signed_in_user(request), password=password, client=client_info(request)
             )
         except LockedOut as exc:  # the password is guarded like a login (LOCK-1)
             return locked_out_response(request._request, exc.retry_after)

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.api_helpers import valid_data
 from accounts.models import Scope, User
+from aragora.http.client_ip import client_info
 from aragora.http.errors import error_body
 from aragora.http.headers import NO_STORE
 from privacy import exports, purposes, selectors, services, tasks
@@ -72,7 +73,7 @@ class ConsentDetailView(APIView):
             user=_me(request),
             purpose=found,
             granted=granted,
-            request=request._request,
+            client=client_info(request),
         )
         return Response(asdict(state), headers=PRIVATE)
 
@@ -93,7 +94,7 @@ class DoNotSellView(APIView):
         enabled = services.set_do_not_sell(
             user=_me(request),
             enabled=valid_data(DoNotSellSerializer, request)["enabled"],
-            request=request._request,
+            client=client_info(request),
         )
         return Response({"enabled": enabled}, headers=PRIVATE)
 
@@ -125,7 +126,7 @@ class ExportListView(APIView):
     @extend_schema(request=None, responses={202: ExportSerializer})
     def post(self, request: Request) -> Response:
         try:
-            export = exports.request_export(user=_me(request), request=request._request)
+            export = exports.request_export(user=_me(request), client=client_info(request))
         except exports.ExportInProgress as busy:
             details = {"id": str(busy.existing.pk)} if busy.existing else None
             message = "An export is already being prepared; wait for it to finish."
@@ -161,7 +162,7 @@ class ExportDownloadView(APIView):
     @extend_schema(responses={(200, "application/zip"): bytes})
     def get(self, request: Request, export_id: str) -> FileResponse:
         opened = exports.open_download(
-            user=_me(request), export_id=export_id, request=request._request
+            user=_me(request), export_id=export_id, client=client_info(request)
         )
         if opened is None:
             raise NotFound

@@ -24,7 +24,7 @@ def api_token_of(user: User) -> Api:
     from accounts.services import api_tokens
 
     created = api_tokens.create_token(
-        user=user, name="ci", scopes=["debates:read"], expires_in_days=None, request=None
+        user=user, name="ci", scopes=["debates:read"], expires_in_days=None, client=None
     )
     return Api(token=created.secret)
 

@@ -125,7 +125,7 @@ def test_the_django_admin_login_path_waits_for_a_slot_too(busy_seen, user):
     form goes through): the attempt waits for the slot like the API's."""
     from django.test import RequestFactory
 
-    from accounts.lockout.handler import RESERVATION_ATTR, AragoraAxesHandler
+    from accounts.lockout.handler import AragoraAxesHandler
 
     held = [lockout.reserve(email=user.email, ip=IP) for _ in range(5)]
     request = RequestFactory().post("/admin/login/", REMOTE_ADDR=IP)
@@ -139,7 +139,9 @@ def test_the_django_admin_login_path_waits_for_a_slot_too(busy_seen, user):
     lockout.record_success(held[0], complete=False)
     thread.join(timeout=60)
     assert result == [True]
-    assert getattr(request, RESERVATION_ATTR).keys == lockout.keys_for(email=user.email, ip=IP)
+    reservation = lockout.held(request)
+    assert reservation is not None
+    assert reservation.keys == lockout.keys_for(email=user.email, ip=IP)
 
 
 def test_a_slot_that_never_frees_ends_in_429_with_retry_after(settings, user):

@@ -18,6 +18,7 @@ from accounts.lockout import service as lockout
 from accounts.mfa import backup, totp
 from accounts.models import BackupCode, MFAChallenge, TOTPDevice, UserSession
 from accounts.services import mfa
+from aragora.http.client_ip import client_info
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import (
@@ -227,7 +228,9 @@ def test_twenty_parallel_wrong_codes_verify_at_most_five():
     def guess() -> bool:
         request = RequestFactory().post("/", REMOTE_ADDR="198.51.100.60")
         try:
-            mfa.verify_code(user=user, code="000000", request=request, completes_login=True)
+            mfa.verify_code(
+                user=user, code="000000", client=client_info(request), completes_login=True
+            )
         except mfa.InvalidCode:
             return True  # verified, and wrong
         except lockout.LockedOut:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import EndReason, RefreshToken, UserSession
 from accounts.services import auth
+from aragora.http.client_ip import client_info
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import Api, error_code, in_threads
@@ -125,7 +126,7 @@ def _parallel_redemptions(secret: str, n: int) -> list[auth.IssuedTokens | None]
     def redeem() -> auth.IssuedTokens | None:
         request = RequestFactory().post("/api/v1/auth/refresh", REMOTE_ADDR="127.0.0.1")
         try:
-            return auth.rotate_refresh_token(secret=secret, request=request)
+            return auth.rotate_refresh_token(secret=secret, client=client_info(request))
         except auth.InvalidRefreshToken:
             return None
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import EndReason, SessionKind, UserSession
 from accounts.services import auth
 from accounts.services.sessions import start_session
+from aragora.http.client_ip import client_info
 from audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import Api, error_code, in_threads, verified_admin_client
@@ -113,7 +114,7 @@ def test_parallel_logins_never_exceed_the_limit(settings):
 
     def login() -> None:
         request = RequestFactory().post("/", REMOTE_ADDR="127.0.0.1")
-        start_session(user=user, kind=SessionKind.API, request=request)
+        start_session(user=user, kind=SessionKind.API, client=client_info(request))
 
     in_threads(13, login)
     assert UserSession.objects.filter(user=user).count() == 13
@@ -198,7 +199,7 @@ def test_idle_timeout_ends_a_quiet_session(user, settings):
 
 def test_deactivation_revokes_every_token(user):
     pair = Api().login(user.email)
-    auth.deactivate_user(user=user, actor=None, request=None)
+    auth.deactivate_user(user=user, actor=None, client=None)
     assert me_status(pair["access"]) == 401
     assert Api().post("/api/v1/auth/refresh", {"refresh": pair["refresh"]}).status_code == 401
 

@@ -25,7 +25,7 @@ def open_rate_limits(settings):  # type: ignore[no-untyped-def]
 
 def admin_scope_token(admin: User) -> str:
     created = api_tokens.create_token(
-        user=admin, name="ci", scopes=["admin"], expires_in_days=None, request=None
+        user=admin, name="ci", scopes=["admin"], expires_in_days=None, client=None
     )
     return created.secret
 

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from accounts.models import Scope
 from accounts.services.api_tokens import create_token
 from aragora import metrics
+from aragora.http.client_ip import client_info
 from aragora.models import RecordedGauge
 from aragora.permissions import METRICS_TOKEN_SCOPE
 from audit.events import EventType
@@ -50,7 +51,11 @@ def admin_token(scopes: list[str]) -> str:
     owner = UserFactory(roles=["admin"])
     request = RequestFactory().post("/api/v1/tokens")
     created = create_token(
-        user=owner, name="prometheus", scopes=scopes, expires_in_days=30, request=request
+        user=owner,
+        name="prometheus",
+        scopes=scopes,
+        expires_in_days=30,
+        client=client_info(request),
     )
     return created.secret
 
@@ -239,7 +244,7 @@ def test_revocations_count(user):
     from accounts.services.api_tokens import revoke_token
 
     stored = ApiToken.objects.get(public_id=token.removeprefix("arg_").split(".")[0])
-    assert revoke_token(token=stored, actor=stored.user, request=None)
+    assert revoke_token(token=stored, actor=stored.user, client=None)
     after = scrape()
     name = "aragora_revocations_total"
     assert value(after, name, kind="session") == value(before, name, kind="session") + 1

@@ -10,6 +10,7 @@ from django.test import Client, RequestFactory
 
 from abuse import services as abuse
 from abuse.models import ClientBlock
+from aragora.http.notes import AuthContext, request_notes
 from audit.models import AuditEvent
 from debates.models import Debate
 from tests.factories import PASSWORD
@@ -78,7 +79,9 @@ def test_an_api_token_block_covers_every_policy_of_that_token(user, settings):
     abuse.block("token:424242", seconds=600, reason="escalation", level=1)
     request = RequestFactory().post("/api/v1/debates")
     request.user = user
-    request.api_token_id = 424242  # type: ignore[attr-defined]
+    request_notes(request).auth = AuthContext(
+        kind="api_token", user_id=user.pk, api_token_id=424242
+    )
     usage = enforce(request, "debates")
     assert usage.limited and usage.blocked and 590 <= usage.retry_after <= 601
 

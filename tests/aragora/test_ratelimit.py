@@ -10,6 +10,7 @@ import requests
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client, RequestFactory
 
+from aragora.http.notes import AuthContext, request_notes
 from aragora.ratelimit import hit, policy_key
 from aragora.rates import window_end
 from tests.live import gunicorn
@@ -57,7 +58,7 @@ def test_policy_keys(django_user_model):
     assert policy_key(request, "auth") == "ip:198.51.100.3"
     assert policy_key(request, "debates") == "user:42"
     assert policy_key(request, "default") == "user:42"
-    request.api_token_id = 7
+    request_notes(request).auth = AuthContext(kind="api_token", user_id=42, api_token_id=7)
     assert policy_key(request, "default") == "token:7"
     assert policy_key(request, "upload") == "user:42"
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 import audit
 from accounts.models import User, email_hash
+from aragora.http.client_ip import client_info
+from aragora.http.notes import ClientInfo
 from audit import integrity, retention
 from audit.erasure import ERASED, pseudonymised_events
 from audit.events import EventType
@@ -27,8 +29,8 @@ USER_IP, USER_AGENT = "203.0.113.77", "ErasedBrowser/7.1"
 ADMIN_IP = "198.51.100.40"
 
 
-def _request(ip: str, agent: str = "AdminBrowser/1"):  # type: ignore[no-untyped-def]
-    return RequestFactory().get("/", REMOTE_ADDR=ip, HTTP_USER_AGENT=agent)
+def _request(ip: str, agent: str = "AdminBrowser/1") -> ClientInfo:
+    return client_info(RequestFactory().get("/", REMOTE_ADDR=ip, HTTP_USER_AGENT=agent))
 
 
 def _history(user: User, admin: User) -> list[AuditEvent]:
@@ -36,12 +38,12 @@ def _history(user: User, admin: User) -> list[AuditEvent]:
     account, refusals keyed by the user, a lockout by email hash, and a bystander's event."""
     own = _request(USER_IP, USER_AGENT)
     return [
-        audit.record(EventType.USER_CREATED, actor=user, target=user, request=own),
-        audit.record(EventType.LOGIN_SUCCEEDED, actor=user, request=own, kind="api"),
+        audit.record(EventType.USER_CREATED, actor=user, target=user, client=own),
+        audit.record(EventType.LOGIN_SUCCEEDED, actor=user, client=own, kind="api"),
         audit.record(
             EventType.RATE_LIMITED,
             actor=user,
-            request=own,
+            client=own,
             key=f"user:{user.pk}",
             note=f"from {USER_IP} as {user.email.upper()}",
             hashes=[email_hash(user.email)],
@@ -50,12 +52,12 @@ def _history(user: User, admin: User) -> list[AuditEvent]:
             EventType.ROLES_CHANGED,
             actor=admin,
             target=user,
-            request=_request(ADMIN_IP),
+            client=_request(ADMIN_IP),
             before=["member"],
             after=["moderator"],
         ),
-        audit.record(EventType.LOGIN_FAILED, actor=user, request=own, outcome="invalid"),
-        audit.record(EventType.LOGIN_SUCCEEDED, actor=admin, request=_request(ADMIN_IP)),
+        audit.record(EventType.LOGIN_FAILED, actor=user, client=own, outcome="invalid"),
+        audit.record(EventType.LOGIN_SUCCEEDED, actor=admin, client=_request(ADMIN_IP)),
     ]
 
 
@@ -174,7 +176,7 @@ def test_an_event_claiming_an_erasure_that_never_happened_is_detected():
 
 def test_putting_an_erased_event_back_from_a_backup_is_detected():
     user = UserFactory()
-    original = audit.record(EventType.LOGIN_SUCCEEDED, actor=user, request=_request(USER_IP))
+    original = audit.record(EventType.LOGIN_SUCCEEDED, actor=user, client=_request(USER_IP))
     erase_events(user)
     _touch(original, actor=user, ip=USER_IP, user_agent="AdminBrowser/1", erased_in=None)
     _touch(original, data={}, erasure_seal="")
@@ -205,9 +207,9 @@ def test_a_retention_purge_through_erased_events_leaves_a_verifiable_trail(setti
     old = timezone.now() - timedelta(days=100)
     monkeypatch.setattr(integrity, "_now", lambda: old)
     for _ in range(2):
-        audit.record(EventType.LOGIN_FAILED, actor=user, request=_request(USER_IP))
+        audit.record(EventType.LOGIN_FAILED, actor=user, client=_request(USER_IP))
     monkeypatch.undo()
-    survivor = audit.record(EventType.LOGIN_FAILED, actor=user, request=_request(USER_IP))
+    survivor = audit.record(EventType.LOGIN_FAILED, actor=user, client=_request(USER_IP))
     erase_events(user)
     assert retention.purge_chain("security", batch_size=1) == 2
     assert verify_trail().ok is True

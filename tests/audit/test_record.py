@@ -8,6 +8,7 @@ import pytest
 from django.test import Client, RequestFactory
 
 import audit
+from aragora.http.client_ip import client_info
 from audit.events import FAILURE_EVENTS, EventType
 from audit.models import AuditEvent
 
@@ -18,7 +19,11 @@ def test_record_stores_who_what_where(django_user_model):
     user = django_user_model.objects.create_user("alice@example.com", None)
     request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="probe/1")
     event = audit.record(
-        EventType.PASSWORD_CHANGED, actor=user, target=user, request=request, reason="user"
+        EventType.PASSWORD_CHANGED,
+        actor=user,
+        target=user,
+        client=client_info(request),
+        reason="user",
     )
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.event_type == "accounts.password.changed"
@@ -26,6 +31,16 @@ def test_record_stores_who_what_where(django_user_model):
     assert (stored.target_type, stored.target_id) == ("accounts.user", str(user.pk))
     assert (stored.ip, stored.user_agent) == ("203.0.113.7", "probe/1")
     assert stored.data == {"reason": "user"}
+
+
+def test_record_refuses_a_request_instead_of_a_client():
+    """#11: services pass ``client=ClientInfo``; a ``request=`` left over from before would
+    otherwise be stored as event data, so it is refused and nothing is written."""
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.7")
+    with pytest.raises(TypeError) as raised:
+        audit.record(EventType.PASSWORD_CHANGED, request=request)
+    assert "client=" in str(raised.value)
+    assert not AuditEvent.objects.exists()
 
 
 def test_record_never_stores_secrets():

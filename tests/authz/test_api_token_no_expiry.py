@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def permanent_token() -> str:
     """A token as the old code made it: no ``expires_at``."""
     created = api_tokens.create_token(
-        user=UserFactory(), name="old", scopes=["debates:read"], expires_in_days=None, request=None
+        user=UserFactory(), name="old", scopes=["debates:read"], expires_in_days=None, client=None
     )
     ApiToken.objects.filter(pk=created.token.pk).update(expires_at=None)
     return created.secret

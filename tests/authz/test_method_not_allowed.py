@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 
 from accounts.services.api_tokens import create_token
+from aragora.http.client_ip import client_info
 from tests.authz.test_endpoint_table import TABLE
 from tests.factories import UserFactory
 from tests.helpers import Api
@@ -29,7 +30,7 @@ def callers() -> dict[str, Api]:
     as_member.as_user(member.email)
     request = RequestFactory().get("/")
     created = create_token(
-        user=member, name="no scopes", scopes=[], expires_in_days=30, request=request
+        user=member, name="no scopes", scopes=[], expires_in_days=30, client=client_info(request)
     )
     scopeless = Api(created.secret)
     # Each caller is who it claims to be: known to the API, refused by a served method's checks.

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
 from accounts.services.api_tokens import create_token
+from aragora.http.client_ip import client_info
 from audit.models import AuditEvent
 from privacy import purposes
 from privacy.models import Consent, ConsentHistory
@@ -122,7 +123,9 @@ def test_may_use_fails_closed():
 
 def _token(user, scopes: list[str]) -> Api:  # type: ignore[no-untyped-def]
     request = RequestFactory().get("/")
-    created = create_token(user=user, name="t", scopes=scopes, expires_in_days=30, request=request)
+    created = create_token(
+        user=user, name="t", scopes=scopes, expires_in_days=30, client=client_info(request)
+    )
     return Api(created.secret)
 
 

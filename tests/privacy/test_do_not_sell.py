@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
 from accounts.services.api_tokens import create_token
+from aragora.http.client_ip import client_info
 from audit.models import AuditEvent
 from privacy.selectors import may_share
 from privacy.services import set_do_not_sell
@@ -73,7 +74,9 @@ def test_api_tokens_need_the_privacy_scopes():
     request = RequestFactory().get("/")
 
     def token(scopes: list[str]) -> Api:
-        made = create_token(user=user, name="t", scopes=scopes, expires_in_days=30, request=request)
+        made = create_token(
+            user=user, name="t", scopes=scopes, expires_in_days=30, client=client_info(request)
+        )
         return Api(made.secret)
 
     reader, writer = token(["privacy:read"]), token(["privacy:write"])

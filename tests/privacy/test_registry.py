@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, BackupCode, PasswordHistory, TOTPDevice, UserSession
 from accounts.services.api_tokens import create_token
+from aragora.http.client_ip import client_info
 from audit.events import EventType
 from debates.models import Attachment, Debate, Source
 from privacy import archive, registry
@@ -112,7 +113,7 @@ def _user_with_everything(tmp_path, settings):  # type: ignore[no-untyped-def]
     secret, backup_codes = enrol_mfa(user)
     token = create_token(
         user=user, name="ci", scopes=["debates:read"], expires_in_days=30,
-        request=RequestFactory().get("/"),
+        client=client_info(RequestFactory().get("/")),
     )  # fmt: skip
     now = timezone.now()
     UserSession.objects.create(
