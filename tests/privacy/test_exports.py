@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.services.api_tokens import create_token
@@ -365,7 +364,7 @@ def test_api_tokens_need_the_privacy_scopes(django_capture_on_commit_callbacks, 
     user = UserFactory()
     built = request_built(signed_in(user), django_capture_on_commit_callbacks)
     token = create_token(
-        user=user, name="t", scopes=scopes, expires_in_days=1, request=RequestFactory().get("/")
+        user=user, name="t", scopes=scopes, expires_in_days=1, client=None
     )
     api = Api(token.secret)
     assert api.get(f"{URL}/{built['id']}").status_code == get
