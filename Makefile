@@ -8,7 +8,8 @@ SERVICE_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # pytest-xdist workers for `make test` (0: one process). Each has its own test database.
 TEST_WORKERS ?= 2
 
-.PHONY: run test test-services worker beat lint migrate lock deploy-check audit-deps clean
+.PHONY: run test test-services worker beat lint migrate lock deploy-check audit-deps clean \
+	mutation mutation-smoke
 
 $(VENV)/.installed: requirements/dev.txt requirements/base.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,18 @@ test: $(VENV)/.installed
 test-services: $(VENV)/.installed
 	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(SERVICE_REDIS_URL) \
 		ARAGORA_TEST_SERVICES=1 $(PY) -m pytest
+
+# Mutation testing (TEST-3, scripts/mutation.py, docs/mutation.md): every critical module, or
+# those named (`make mutation MUTATION_MODULES="tokens fetch"`); slow, outside `make test`.
+# Fails when a module kills under 85 % of its mutants. `lockout` and `revocation` run on the
+# service databases (as test-services). `mutation-smoke`: the two smallest, embedded (CI).
+MUTATION_MODULES ?=
+mutation: $(VENV)/.installed
+	MUTATION_DATABASE_URL=$(SERVICE_DATABASE_URL) MUTATION_REDIS_URL=$(SERVICE_REDIS_URL) \
+		nice -n 10 $(PY) scripts/mutation.py $(MUTATION_MODULES)
+
+mutation-smoke: $(VENV)/.installed
+	$(PY) scripts/mutation.py --smoke
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A aragora worker --loglevel=INFO
@@ -70,4 +83,4 @@ lock: $(VENV)/.installed
 	cd requirements && ../$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o dev.txt dev.in
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache
+	rm -rf $(VENV) var/mutation .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache
