@@ -60,6 +60,7 @@ MODULES: dict[str, Module] = {
         (
             "tests/accounts/test_passwords.py",
             "tests/accounts/test_password_properties.py",
+            "tests/accounts/test_password_validator_rules.py",
         ),
     ),
     "limits": Module(
@@ -128,7 +129,8 @@ def _workdir(name: str, module: Module, keep: bool) -> Path:
         "only_mutate": list(module.files),
         "also_copy": ["templates/", "static/", "manage.py"],
         "pytest_add_cli_args_test_selection": list(module.tests),
-        "pytest_add_cli_args": ["-p", "no:xdist", "-p", "no:randomly"],
+        # One test database for the whole run (migrated once, each test rolled back).
+        "pytest_add_cli_args": ["-p", "no:xdist", "-p", "no:randomly", "--reuse-db"],
         "use_git_change_detection": False,
     }
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(val)}" for key, val in config.items()]
