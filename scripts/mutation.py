@@ -65,7 +65,12 @@ MODULES: dict[str, Module] = {
     ),
     "limits": Module(
         ("aragora/http/limits.py",),
-        ("tests/aragora/test_limits.py", "tests/aragora/test_request_limit_properties.py"),
+        (
+            "tests/aragora/test_limits.py",
+            "tests/aragora/test_limit_rules.py",
+            "tests/aragora/test_request_limit_properties.py",
+            "tests/audit/test_rejected_requests.py",
+        ),
     ),
     "rates": Module(
         ("aragora/rates.py",),
