@@ -86,7 +86,11 @@ MODULES: dict[str, Module] = {
     ),
     "tokens": Module(
         ("accounts/tokens.py",),
-        ("tests/accounts/test_tokens.py", "tests/accounts/test_refresh.py"),
+        (
+            "tests/accounts/test_token_rules.py",
+            "tests/accounts/test_tokens.py",
+            "tests/accounts/test_refresh.py",
+        ),
     ),
     "revocation": Module(
         ("accounts/revocation.py",),
