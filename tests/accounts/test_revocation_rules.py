@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import redis
 from django.utils import timezone
 from django_redis import get_redis_connection
 
 from accounts import revocation
 from accounts.models import RevokedToken
+from aragora import shared_state
 
 
 def test_a_new_memory_layer_knows_nothing_and_needs_no_reload():
@@ -60,10 +62,6 @@ def test_an_entry_about_to_expire_is_published_for_at_least_a_second(
 @pytest.mark.services
 @pytest.mark.django_db
 def test_a_publication_redis_refuses_marks_the_cache_untrusted(monkeypatch):
-    from aragora import shared_state
-
-    import redis
-
     # A real client to a port nothing listens on: the write fails as it does when Redis is down.
     unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
     monkeypatch.setattr(revocation, "_redis", lambda: unreachable)
