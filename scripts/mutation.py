@@ -10,7 +10,9 @@ needs its own settings (which file to mutate, which tests exercise it), so each 
 folder of its own, ``var/mutation/<module>/`` (git-ignored): symbolic links to the project's
 packages, tests and templates, and a ``pyproject.toml`` that is the project's plus a
 ``[tool.mutmut]`` section for that module. ``mutants/`` is rebuilt on every run (mutmut skips
-files it has already copied, so a kept copy would test stale code); ``--keep`` resumes instead.
+files it has already copied, so a kept copy would test stale code); ``--keep`` resumes instead,
+and ``--retest`` reruns only the last run's survivors (after adding tests to the module's test
+files; tests are copied afresh on every run).
 
 Each module's score is (killed + timed out) / (every mutant that was tested or had no test).
 A module under ``--threshold`` (85 %) fails the run; so does a run that tested nothing.
@@ -175,21 +177,32 @@ def _mutmut(work: Path, *args: str, services: bool = False) -> subprocess.Comple
     )
 
 
-def run_module(name: str, children: int, keep: bool) -> tuple[float, dict[str, int], list[str]]:
+def _survivors(work: Path) -> list[str]:
+    results = _mutmut(work, "results").stdout
+    return [
+        line.split(":")[0].strip()
+        for line in results.splitlines()
+        if line.strip().endswith(("survived", "no tests"))
+    ]
+
+
+def run_module(
+    name: str, children: int, keep: bool, retest: bool = False
+) -> tuple[float, dict[str, int], list[str]]:
     module = MODULES[name]
-    work = _workdir(name, module, keep)
-    run = _mutmut(work, "run", "--max-children", str(children), services=module.services)
+    work = _workdir(name, module, keep or retest)
+    # --retest: only the last run's survivors, against the tests as they are now (new tests in
+    # the module's test files are picked up; a changed test list needs a full run).
+    names = _survivors(work) if retest else []
+    if retest and not names:
+        print(f"{name}: no survivors to retest")
+    run = _mutmut(work, "run", "--max-children", str(children), *names, services=module.services)
     if run.returncode != 0:
         print(run.stdout[-4000:], run.stderr[-4000:], sep="\n")
         raise SystemExit(f"mutmut run failed for {name} (exit {run.returncode})")
     _mutmut(work, "export-cicd-stats")
     stats: dict[str, int] = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
-    results = _mutmut(work, "results").stdout
-    survivors = [
-        line.split(":")[0].strip()
-        for line in results.splitlines()
-        if line.strip().endswith(("survived", "no tests"))
-    ]
+    survivors = _survivors(work)
     caught = stats["killed"] + stats["timeout"]
     tested = caught + stats["survived"] + stats["no_tests"] + stats["suspicious"]
     score = 100.0 * caught / tested if tested else 0.0
@@ -205,6 +218,7 @@ def main() -> int:
     # names it after the parent's process id), so two at once would clobber each other's.
     parser.add_argument("--children", type=int, default=1, help="mutants tested at once")
     parser.add_argument("--keep", action="store_true", help="resume from the last run's state")
+    parser.add_argument("--retest", action="store_true", help="rerun the last run's survivors")
     parser.add_argument("--show", action="store_true", help="print each survivor's diff")
     args = parser.parse_args()
     names = list(SMOKE) if args.smoke else (args.modules or list(MODULES))
@@ -213,7 +227,7 @@ def main() -> int:
         parser.error(f"unknown module(s): {', '.join(unknown)}")
     failed = []
     for name in names:
-        score, stats, survivors = run_module(name, args.children, args.keep)
+        score, stats, survivors = run_module(name, args.children, args.keep, args.retest)
         verdict = "ok" if score >= args.threshold and stats["total"] else "BELOW THRESHOLD"
         print(
             f"{name:12} {score:5.1f}% killed  (killed {stats['killed']}, timeout "
