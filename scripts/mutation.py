@@ -96,11 +96,7 @@ MODULES: dict[str, Module] = {
     ),
     "revocation": Module(
         ("accounts/revocation.py",),
-        (
-            "tests/accounts/test_revocation_rules.py",
-            "tests/accounts/test_revocation.py",
-            "tests/accounts/test_tokens.py",
-        ),
+        ("tests/accounts/test_revocation.py", "tests/accounts/test_tokens.py"),
         services=True,
     ),
     "fetch": Module(
