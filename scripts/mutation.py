@@ -55,7 +55,7 @@ MODULES: dict[str, Module] = {
     ),
     "totp": Module(
         ("accounts/mfa/totp.py",),
-        ("tests/accounts/test_totp_rules.py", "tests/accounts/test_mfa.py"),
+        ("tests/accounts/test_totp_rules.py",),
     ),
     "validators": Module(
         ("accounts/validators.py",),

@@ -137,3 +137,20 @@ def test_any_typed_text_is_a_step_or_none_and_never_an_error(typed, epoch):
         assert step is None
     else:
         assert step is None or abs(step - totp.step_at(epoch)) <= 1
+
+
+def test_b32_strips_only_the_padding():
+    assert totp.b32(b"\x00\x00\x00\x00\x17") == "AAAAAAAX"  # ends in X, a base32 letter
+    assert totp.b32(b"\xff") == "74"
+
+
+def test_the_qr_code_is_medium_correction_at_scale_4_in_the_house_colours():
+    import segno
+
+    uri = totp.provisioning_uri(RFC_SECRET, account="jane@example.com", issuer="Aragora")
+    expected = segno.make(uri, error="m")
+    svg = totp.qr_svg(uri)
+    assert expected.error == "M"
+    width = (expected.symbol_size(scale=4))[0]
+    assert f'width="{width}"' in svg and f'height="{width}"' in svg
+    assert svg == expected.svg_inline(scale=4, dark="#111", light="#fff")
