@@ -154,3 +154,8 @@ def test_the_qr_code_is_medium_correction_at_scale_4_in_the_house_colours():
     width = (expected.symbol_size(scale=4))[0]
     assert f'width="{width}"' in svg and f'height="{width}"' in svg
     assert svg == expected.svg_inline(scale=4, dark="#111", light="#fff")
+
+
+def test_eight_digit_codes_are_checked_as_eight_digits():
+    assert totp.matching_step(RFC_SECRET, "94287082", 59, digits=8) == 1
+    assert totp.matching_step(RFC_SECRET, "287082", 59, digits=8) is None
