@@ -104,6 +104,18 @@ def test_decoding_refuses_other_keys_algorithms_and_headers(settings):
             tokens.decode_access_token(forged)
 
 
+@pytest.mark.parametrize("missing", ["jti", "nbf", "iat", "exp", "sid", "sub", "typ"])
+def test_a_token_missing_a_required_claim_is_refused(settings, missing):
+    end = datetime.now(tz=UTC) + timedelta(hours=1)
+    token = tokens.issue_access_token(user_id=7, session_id=SID, session_expires_at=end).token
+    claims = jwt.decode(token, options={"verify_signature": False})
+    del claims[missing]
+    key = settings.JWT_SIGNING_KEYS[0]
+    forged = jwt.encode(claims, key, algorithm="HS256", headers={"kid": tokens.key_id(key)})
+    with pytest.raises(tokens.InvalidToken):
+        tokens.decode_access_token(forged)
+
+
 def test_the_key_id_is_a_hash_prefix_never_the_key():
     assert tokens.key_id("k" * 48) == hashlib.sha256(b"k" * 48).hexdigest()[:16]
     assert tokens.key_id("a") != tokens.key_id("b")
@@ -112,6 +124,6 @@ def test_the_key_id_is_a_hash_prefix_never_the_key():
 def test_refresh_secrets_are_random_and_stored_as_a_keyed_hash():
     secret, stored = tokens.new_refresh_secret()
     other, _ = tokens.new_refresh_secret()
-    assert secret != other and len(secret) >= 43  # 32 random bytes, base64url
+    assert secret != other and len(secret) == 43  # 32 random bytes, base64url unpadded
     assert stored == tokens.hash_refresh_secret(secret)
     assert stored == keyed_hash(secret, purpose="refresh-token") and secret not in stored

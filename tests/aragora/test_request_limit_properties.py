@@ -76,6 +76,9 @@ def test_any_content_length_is_a_length_or_a_400(raw, content_type):
         ]
     ),
 )
+@example(100, "application/json")  # exactly at a limit: allowed (found by mutation, #16)
+@example(1000, "text/plain")
+@example(101, "application/problem+json")
 def test_lengths_over_a_limit_are_413_and_within_pass(length, content_type):
     limit = 100 if content_type.endswith("json") else 1000
     assert status_for(content_type, str(length)) == (413 if length > limit else 200)
