@@ -50,3 +50,14 @@ def test_the_part_over_the_limit_raises_with_a_plain_message():
     with pytest.raises(TooManyParts) as error:
         stream.read()
     assert str(error.value) == "Too many multipart parts."
+
+
+def test_only_multipart_bodies_are_counted(settings):
+    """A text body that declares a ``boundary`` parameter is not a multipart body: however many
+    delimiter-like lines it holds, the part limit does not apply to it."""
+    settings.MAX_MULTIPART_PARTS = 1
+    body = "\r\n--x\r\n".join(["line"] * 5)
+    response = Client(raise_request_exception=False).post(
+        "/api/test/echo", body, content_type="text/plain; boundary=x"
+    )
+    assert response.status_code != 413
