@@ -20,7 +20,8 @@ SECRETS := $(TOOLS)/secrets/bin
 K8S_MANIFESTS := $(filter-out deploy/k8s/kustomization.yaml,$(wildcard deploy/k8s/*.yaml))
 
 .PHONY: run test test-services worker beat lint lint-alerts lint-deploy secrets-scan secrets-scan-selftest \
-	secrets-baseline tools migrate lock deploy-check audit-deps load clean
+	secrets-baseline tools migrate lock deploy-check audit-deps load clean \
+	mutation mutation-smoke
 
 $(VENV)/.installed: requirements/dev.txt requirements/base.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +64,18 @@ test: $(VENV)/.installed
 test-services: $(VENV)/.installed
 	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(SERVICE_REDIS_URL) \
 		ARAGORA_TEST_SERVICES=1 $(PY) -m pytest
+
+# Mutation testing (TEST-3, scripts/mutation.py, docs/mutation.md): every critical module, or
+# those named (`make mutation MUTATION_MODULES="tokens fetch"`); slow, outside `make test`.
+# Fails when a module kills under 85 % of its mutants. `lockout` and `revocation` run on the
+# service databases (as test-services). `mutation-smoke`: the two smallest, embedded (CI).
+MUTATION_MODULES ?=
+mutation: $(VENV)/.installed
+	MUTATION_DATABASE_URL=$(SERVICE_DATABASE_URL) MUTATION_REDIS_URL=$(SERVICE_REDIS_URL) \
+		nice -n 10 $(PY) scripts/mutation.py $(MUTATION_MODULES)
+
+mutation-smoke: $(VENV)/.installed
+	$(PY) scripts/mutation.py --smoke
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A aragora worker --loglevel=INFO
@@ -137,4 +150,4 @@ lock: $(VENV)/.installed
 	cd requirements && ../$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o tools-secrets.txt tools-secrets.in
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache
+	rm -rf $(VENV) $(TOOLS) var/mutation .pytest_cache .ruff_cache .mypy_cache .grimp_cache .import_linter_cache

@@ -149,9 +149,52 @@ def _checked_address(host: str, port: int, deadline: float) -> str:
     return addresses[0]
 
 
+# The blocks of IANA's special-purpose address registries that are not globally reachable,
+# refused here whatever ``ipaddress`` says: its tables change between Python releases, and
+# Python 3.11.7 calls 192.0.0.8-192.0.0.255 (but .170/.171), fec0::/10 (site-local) and
+# 3fff::/20 (documentation) global (#16, found by tests/debates/test_ssrf_properties.py).
+# Some blocks refused whole hold a few anycast services (192.0.0.9/.10, a few of 2001::/23):
+# nothing a user links to a debate.
+_NOT_GLOBAL = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/96",  # unspecified, loopback and the deprecated IPv4-compatible addresses
+        "::ffff:0:0/96",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "3fff::/20",
+        "5f00::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+)
+
+
 def _is_public(address: IPAddress) -> bool:
     mapped = getattr(address, "ipv4_mapped", None) or getattr(address, "sixtofour", None)
     if mapped is not None and not _is_public(mapped):
+        return False
+    if any(address in block for block in _NOT_GLOBAL):
         return False
     return bool(
         address.is_global

@@ -9,9 +9,23 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import caches
+from hypothesis import settings as hypothesis_settings
 
 SERVICES = os.environ.get("ARAGORA_TEST_SERVICES") == "1"
 CHROMIUM = Path("/usr/bin/chromium")
+
+# Property tests (TEST-1, #16): a bounded number of examples and no per-example deadline (two
+# shared cores make timings noise), so `make test` stays fast. In CI (CI=true) the examples are
+# derandomized: the same inputs every run, nothing written to a local example database.
+# HYPOTHESIS_PROFILE=thorough searches harder, by hand.
+hypothesis_settings.register_profile("dev", max_examples=60, deadline=None)
+hypothesis_settings.register_profile(
+    "ci", max_examples=60, deadline=None, derandomize=True, database=None, print_blob=True
+)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -47,7 +47,9 @@ def totp(secret: bytes, epoch: float, digits: int = DIGITS) -> str:
 def matching_step(secret: bytes, code: str, epoch: float, digits: int = DIGITS) -> int | None:
     """The step (within ±1 of now) whose code equals ``code``, else None. Constant time."""
     code = "".join(code.split())
-    if len(code) != digits or not code.isdigit():
+    # ASCII digits only: str.isdigit() also takes "١٢٣٤٥٦", which compare_digest refuses with
+    # a TypeError (a 500 at the code step, #16).
+    if len(code) != digits or not (code.isascii() and code.isdigit()):
         return None
     now = step_at(epoch)
     found = None

@@ -13,13 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import redis
 import requests
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_redis import get_redis_connection
 
 from accounts import revocation
 from accounts.models import RevokedToken
+from aragora import shared_state
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import Api
 from tests.live import free_port, gunicorn, poll_until
@@ -249,3 +252,86 @@ def test_redis_stopped_mid_test_revoked_stay_revoked_valid_keep_working(private_
         # UNTRUSTED_CACHE_CHECK + REVOCATION_LOCAL_TTL at most (1.5 s, accounts/revocation.py)
         poll_until(lambda: set(_statuses(base, later["access"])) == {401}, within=1.5)
         assert set(_statuses(base, valid["access"])) == {200}
+
+
+# ---- TEST-3 (#16): what ``revoke`` publishes once the caller commits, and the memory layer.
+# The publication runs in an on-commit callback, which tests inside a rolled-back transaction
+# never run unless they capture and execute it, as here.
+
+
+def test_a_new_memory_layer_knows_nothing_and_needs_no_reload():
+    memory = revocation._Memory()
+    assert memory.revoked == {} and memory.valid == {}
+    assert memory.needs_reload is False
+    assert not memory.known_revoked(["sid:x"]) and not memory.recently_valid(["sid:x"])
+
+
+def test_in_embedded_mode_revoke_writes_the_row_and_memory_only(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        revocation.revoke("sid:embedded", expires_at=timezone.now() + timedelta(minutes=5))
+    assert RevokedToken.objects.filter(key="sid:embedded").exists()
+    assert revocation.is_revoked("sid:embedded")
+
+
+@pytest.mark.services
+def test_revoke_publishes_the_key_with_its_remaining_lifetime(django_capture_on_commit_callbacks):
+    client = get_redis_connection("default")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        revocation.revoke("sid:published", expires_at=timezone.now() + timedelta(seconds=60))
+        assert client.get(revocation.REDIS_PREFIX + "sid:published") is None  # not before commit
+    assert len(callbacks) == 1
+    assert client.get(revocation.REDIS_PREFIX + "sid:published") == b"1"
+    assert 55_000 < client.pttl(revocation.REDIS_PREFIX + "sid:published") <= 60_000
+
+
+@pytest.mark.services
+def test_an_entry_about_to_expire_is_published_for_at_least_a_second(
+    django_capture_on_commit_callbacks,
+):
+    client = get_redis_connection("default")
+    with django_capture_on_commit_callbacks(execute=True):
+        revocation.revoke("sid:past", expires_at=timezone.now() - timedelta(hours=1))
+    assert 0 < client.pttl(revocation.REDIS_PREFIX + "sid:past") <= 1_000
+    revocation._publish("jti:late", timezone.now() - timedelta(seconds=30))
+    assert 900 < client.pttl(revocation.REDIS_PREFIX + "jti:late") <= 1_000
+
+
+@pytest.mark.services
+def test_a_publication_redis_refuses_marks_the_cache_untrusted(monkeypatch):
+    # A real client to a port nothing listens on: the write fails as it does when Redis is down.
+    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+    monkeypatch.setattr(revocation, "_redis", lambda: unreachable)
+    revocation._publish("sid:lost", timezone.now() + timedelta(minutes=1))
+    assert revocation._memory.needs_reload is True
+    assert shared_state.untrusted(revocation.NAME) is not None
+
+
+def test_revoking_a_key_forgets_that_it_was_valid():
+    memory = revocation._Memory()
+    memory.remember_valid(["sid:a", "sid:b"])
+    memory.remember_revoked("sid:a", time.time() + 60)
+    assert memory.valid == {"sid:b": memory.valid["sid:b"]}
+    assert memory.known_revoked(["sid:a"]) and not memory.known_revoked(["sid:b"])
+
+
+def test_the_memory_of_revoked_keys_drops_expired_entries_past_10000():
+    memory = revocation._Memory()
+    past, future = time.time() - 10, time.time() + 600
+    for n in range(9_999):
+        memory.remember_revoked(f"jti:{n}", past)
+    memory.remember_revoked("sid:live", future)
+    assert len(memory.revoked) == 10_000  # at the bound: kept as it is
+    memory.remember_revoked("sid:live2", future)
+    assert memory.revoked == {"sid:live": future, "sid:live2": future}
+
+
+@pytest.mark.services
+def test_a_failed_reload_leaves_the_database_answering(caplog):
+    revocation._memory.needs_reload = False
+    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+    with caplog.at_level("WARNING", logger="accounts.revocation"):
+        revocation._repair(unreachable, None)
+    assert revocation._memory.needs_reload is True
+    assert "revocation: Redis unreachable while reloading" in caplog.messages

@@ -4,6 +4,7 @@ bad configured rate refusing to start."""
 from __future__ import annotations
 
 import hashlib
+import time
 import zlib
 
 import pytest
@@ -79,3 +80,28 @@ def test_counter_keys_are_unchanged():
     assert rates.counter_key("aragora.default", "100/m", "ip:198.51.100.7", 1800000020) == expected
     other = rates.counter_key("aragora.default", "100/m", "ip:198.51.100.7", 1800000080)
     assert other != expected  # a new window, a new counter
+
+
+@pytest.mark.parametrize("rate", [None, 100, b"100/m", ["100/m"]])
+def test_a_rate_that_is_not_text_is_a_value_error(rate):
+    """TEST-3 (#16): a non-string setting is a bad rate like any other, not an AttributeError."""
+    with pytest.raises(ValueError, match="bad rate"):
+        rates.parse_rate(rate)
+
+
+def test_the_bad_rate_message_says_how_to_write_one():
+    with pytest.raises(ValueError) as error:
+        rates.parse_rate("100/minute")
+    assert str(error.value) == (
+        "bad rate '100/minute': use <count>/<period>, period s, m, h or d with an optional "
+        "multiplier, e.g. 100/m or 5/10s"
+    )
+
+
+def test_without_a_moment_the_window_is_the_current_one():
+    before = int(time.time())
+    end = rates.window_end("ip:198.51.100.7", 3600)
+    assert before <= end < int(time.time()) + 3600
+    assert end == rates.window_end("ip:198.51.100.7", 3600, now=time.time()) or (
+        int(time.time()) > end  # the window ended between the two calls
+    )
