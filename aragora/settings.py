@@ -80,6 +80,9 @@ def _secret_list(name: str) -> list[str]:
 
 
 SECRET_KEY = _secret("ARAGORA_SECRET_KEY")
+# Earlier secret keys that still verify what they signed (browser sessions, password-change
+# hashes) during a rotation; signing uses SECRET_KEY only (deploy/RUNBOOK.md, "Key rotation").
+SECRET_KEY_FALLBACKS = _secret_list("ARAGORA_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env.list(
     "ARAGORA_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )

@@ -150,3 +150,20 @@ def test_encryption_and_backup_settings_are_checked(settings, overrides, check_i
     for name, value in overrides.items():
         setattr(settings, name, value)
     assert check_id in _ids()
+
+
+def test_secret_key_fallbacks_keep_sessions_signed_with_the_old_key_valid():
+    """Key rotation (deploy/RUNBOOK.md): a value signed under the old ARAGORA_SECRET_KEY still
+    verifies once the old key is listed in ARAGORA_SECRET_KEY_FALLBACKS, and not otherwise."""
+    old, new = "old-" + "k" * 60, "new-" + "n" * 60
+    sign = "from django.core import signing; import json; print(json.dumps(signing.dumps('s')))"
+    signed = json.loads(manage("shell", "-c", sign, ARAGORA_SECRET_KEY=old).stdout.splitlines()[-1])
+    check = (
+        "from django.core import signing; import json\n"
+        f"try:\n    print(json.dumps(signing.loads({signed!r})))\n"
+        "except signing.BadSignature:\n    print(json.dumps(None))"
+    )
+    rotated = manage("shell", "-c", check, ARAGORA_SECRET_KEY=new, ARAGORA_SECRET_KEY_FALLBACKS=old)
+    assert json.loads(rotated.stdout.splitlines()[-1]) == "s"
+    dropped = manage("shell", "-c", check, ARAGORA_SECRET_KEY=new)
+    assert json.loads(dropped.stdout.splitlines()[-1]) is None
