@@ -138,9 +138,14 @@ def test_production_warns_about_postgresql_without_verify_full(settings, host, o
 @pytest.mark.parametrize(
     ("overrides", "check_id"),
     [
-        ({"SQLITE_ENCRYPTION": True, "SQLITE_KEY": ""}, "aragora.E050"),
+        ({"SQLITE_ENCRYPTION": True, "SQLITE_KEY": "", "SERVICE_DATABASE": False}, "aragora.E050"),
         (
-            {"SQLITE_ENCRYPTION": True, "SQLITE_KEY": "short passphrase", "PRODUCTION": True},
+            {
+                "SQLITE_ENCRYPTION": True,
+                "SQLITE_KEY": "short passphrase",
+                "PRODUCTION": True,
+                "SERVICE_DATABASE": False,
+            },
             "aragora.E052",
         ),
         ({"BACKUP_RETENTION_DAYS": 0}, "aragora.E053"),

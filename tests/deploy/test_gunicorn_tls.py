@@ -190,11 +190,16 @@ PROBES = {
 
 
 @pytest.fixture(scope="module")
-def tls_server(tls_files: tuple[Path, Path]) -> Iterator[int]:
+def tls_server(tls_files: tuple[Path, Path], django_db_blocker) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """One server for the module; stopping it closes its PostgreSQL sessions (tests/live.py),
+    which needs database access outside any one test."""
     cert, key = tls_files
-    with shipped_gunicorn(
-        "https", cert, ARAGORA_TLS_CERT=str(cert), ARAGORA_TLS_KEY=str(key)
-    ) as port:
+    with (
+        django_db_blocker.unblock(),
+        shipped_gunicorn(
+            "https", cert, ARAGORA_TLS_CERT=str(cert), ARAGORA_TLS_KEY=str(key)
+        ) as port,
+    ):
         yield port
 
 
