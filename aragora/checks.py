@@ -21,7 +21,8 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import SystemCheckError
 
-from aragora import errortracking, rates
+from aragora import datastores, errortracking, rates
+from aragora.sqlcipher import base as sqlcipher
 
 TAG = "aragora"
 Messages = list[checks.CheckMessage]
@@ -123,7 +124,7 @@ def check_audit_key_length(app_configs: Any = None, **kwargs: Any) -> Messages:
 
 
 # aragora.E006 to aragora.E012, aragora.E014 to aragora.E016, aragora.E031 to aragora.E033,
-# aragora.E048: values the code relies on being in range.
+# aragora.E048, aragora.E053: values the code relies on being in range.
 _RANGES: list[tuple[str, Callable[[], bool], str]] = [
     (
         "aragora.E006",
@@ -195,7 +196,72 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         lambda: 0.0 <= settings.SENTRY_TRACES_SAMPLE_RATE <= 1.0,
         "ARAGORA_SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1.",
     ),
+    (
+        "aragora.E053",
+        lambda: settings.BACKUP_RETENTION_DAYS >= 1,
+        "ARAGORA_BACKUP_RETENTION_DAYS must be at least 1.",
+    ),
 ]
+
+
+@checks.register(checks.Tags.security, TAG)
+def check_sqlite_key(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.E050, aragora.E051, aragora.E052: the encrypted embedded database (ENC-1) never
+    starts without its key, with a key that does not open it, or (production) a weak passphrase.
+    """
+    if not settings.SQLITE_ENCRYPTION or settings.SERVICE_DATABASE:
+        return []
+    key = settings.SQLITE_KEY
+    if not key:
+        return _error(
+            "ARAGORA_SQLITE_ENCRYPTION is on but ARAGORA_SQLITE_KEY is empty.", "aragora.E050"
+        )
+    if settings.PRODUCTION and not sqlcipher.RAW_KEY.fullmatch(key) and len(key) < 32:
+        return _error(
+            "ARAGORA_SQLITE_KEY needs 64 hex digits (a raw key) or a 32+ character passphrase.",
+            "aragora.E052",
+        )
+    try:
+        sqlcipher.probe(settings.DATABASES["default"])
+    except ImproperlyConfigured as exc:
+        return _error(str(exc), "aragora.E051", "Check ARAGORA_SQLITE_KEY and ARAGORA_SQLITE_PATH.")
+    return []
+
+
+_REDIS_WARNINGS = {
+    "plaintext": ("aragora.W054", "{name} reaches a remote Redis without TLS: use rediss://."),
+    "unverified": (
+        "aragora.W055",
+        "{name} uses TLS without verifying the server: drop ssl_cert_reqs or set it to required.",
+    ),
+    "no-password": ("aragora.W056", "{name} reaches a remote Redis without a password."),
+}
+
+
+@checks.register(checks.Tags.security, TAG)
+def check_transport_security(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """aragora.W054 to aragora.W057: in production, data stores on another host are reached
+    over verified TLS with a password (ENC-1). Warnings: ``check --deploy`` fails on them."""
+    if not settings.PRODUCTION:
+        return []
+    messages: Messages = []
+    urls = {
+        "REDIS_URL": settings.REDIS_URL,
+        "ARAGORA_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    for name, url in urls.items():
+        for problem in datastores.redis_problems(url):
+            id, text = _REDIS_WARNINGS[problem]
+            messages.append(checks.Warning(text.format(name=name), id=id))
+    if datastores.postgres_unverified(settings.DATABASES["default"]):
+        messages.append(
+            checks.Warning(
+                "DATABASE_URL reaches a remote PostgreSQL without sslmode=verify-full.",
+                hint="Add ?sslmode=verify-full&sslrootcert=/path/to/ca.pem to DATABASE_URL.",
+                id="aragora.W057",
+            )
+        )
+    return messages
 
 
 @checks.register(TAG)

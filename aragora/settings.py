@@ -17,7 +17,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
-from aragora import devsecrets
+from aragora import datastores, devsecrets
 from aragora.tiers import parse_tiers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,6 +84,9 @@ def _secret_list(name: str) -> list[str]:
 
 
 SECRET_KEY = _secret("ARAGORA_SECRET_KEY")
+# Earlier secret keys that still verify what they signed (browser sessions, password-change
+# hashes) during a rotation; signing uses SECRET_KEY only (deploy/RUNBOOK.md, "Key rotation").
+SECRET_KEY_FALLBACKS = _secret_list("ARAGORA_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env.list(
     "ARAGORA_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )
@@ -198,10 +201,22 @@ else:
             "transaction_mode": "IMMEDIATE",
         }
     )
+# ENC-1: the embedded database is SQLCipher when ARAGORA_SQLITE_KEY is set (or the switch is on:
+# then an empty key opens nothing, aragora.E050). Never logged; aragora.E051 refuses a wrong key.
+SQLITE_KEY = env.str("ARAGORA_SQLITE_KEY", default="").strip()
+SQLITE_ENCRYPTION = env.bool("ARAGORA_SQLITE_ENCRYPTION", default=False) or bool(SQLITE_KEY)
+if SQLITE_ENCRYPTION and not SERVICE_DATABASE:
+    DATABASES["default"]["ENGINE"] = "aragora.sqlcipher"
+    DATABASES["default"]["OPTIONS"]["key"] = SQLITE_KEY
+# OPS-3: `manage.py backup` writes into this folder (0700; files 0600) and deletes its own backups
+# older than this many days (aragora.E053).
+BACKUP_DIR = env.str("ARAGORA_BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"))
+BACKUP_RETENTION_DAYS = env.int("ARAGORA_BACKUP_RETENTION_DAYS", default=14)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # failure audit events must survive (STYLE)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL", default="")
+# ENC-1: a rediss:// URL always verifies the server's certificate (aragora/datastores.py).
+REDIS_URL = datastores.redis_url(env.str("REDIS_URL", default=""))
 SERVICE_CACHE = bool(REDIS_URL)
 if SERVICE_CACHE:
     CACHES = {
@@ -237,7 +252,9 @@ SESSION_ENGINE = (
 )
 
 # --- Celery -----------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("ARAGORA_CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL = datastores.redis_url(
+    env.str("ARAGORA_CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("ARAGORA_CELERY_EAGER", default=not SERVICE_CACHE)
 CELERY_TASK_EAGER_PROPAGATES = True

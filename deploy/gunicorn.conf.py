@@ -1,6 +1,9 @@
-"""gunicorn settings for the container (OPS-4). TLS terminates at the ingress (TLS 1.2+)."""
+"""gunicorn settings for the container (OPS-4). TLS terminates at the ingress (TLS 1.2+), or
+here when ARAGORA_TLS_CERT and ARAGORA_TLS_KEY are set (HDR-3; see the TLS block below)."""
 
 import os
+import ssl
+import sys
 
 bind = os.environ.get("ARAGORA_BIND", "0.0.0.0:8000")  # nosec B104  (in the container)
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -32,3 +35,27 @@ def child_exit(server: object, worker: object) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+# --- TLS without an ingress (HDR-3) -------------------------------------------------------------
+# ARAGORA_TLS_CERT (PEM chain) and ARAGORA_TLS_KEY (PEM key) together: serve HTTPS, TLS 1.2 and
+# 1.3 only, forward-secret AEAD ciphers. Neither: plain HTTP behind a TLS ingress. Only one: refuse
+# to start (a half-configured server must not quietly serve plain HTTP).
+_tls_cert = os.environ.get("ARAGORA_TLS_CERT", "").strip()
+_tls_key = os.environ.get("ARAGORA_TLS_KEY", "").strip()
+TLS_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"  # TLS 1.2; TLS 1.3's suites are all AEAD
+
+if bool(_tls_cert) != bool(_tls_key):
+    sys.exit(
+        "gunicorn.conf.py: set both ARAGORA_TLS_CERT and ARAGORA_TLS_KEY to serve HTTPS, "
+        "or neither to serve plain HTTP behind a TLS ingress."
+    )
+if _tls_cert:
+    certfile = _tls_cert
+    keyfile = _tls_key
+
+    def ssl_context(config, default_ssl_context_factory):
+        context = default_ssl_context_factory()
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ciphers(TLS_CIPHERS)
+        return context

@@ -363,9 +363,7 @@ def test_api_tokens_need_the_privacy_scopes(django_capture_on_commit_callbacks, 
     """AUTHZ-2: ``privacy:write`` requests an export, ``privacy:read`` reads and downloads."""
     user = UserFactory()
     built = request_built(signed_in(user), django_capture_on_commit_callbacks)
-    token = create_token(
-        user=user, name="t", scopes=scopes, expires_in_days=1, client=None
-    )
+    token = create_token(user=user, name="t", scopes=scopes, expires_in_days=1, client=None)
     api = Api(token.secret)
     assert api.get(f"{URL}/{built['id']}").status_code == get
     assert api.get(f"{URL}/{built['id']}/download").status_code == get
