@@ -138,6 +138,11 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         lambda: 1 <= settings.AUDIT_PURGE_BATCH_SIZE <= 100_000,
         "ARAGORA_AUDIT_PURGE_BATCH_SIZE must be between 1 and 100000.",
     ),
+    (
+        "aragora.E016",  # the same bound for every purge's batch size (#14: no new id)
+        lambda: 1 <= settings.DEBATE_PURGE_BATCH_SIZE <= 100_000,
+        "ARAGORA_DEBATE_PURGE_BATCH_SIZE must be between 1 and 100000.",
+    ),
 ]
 
 

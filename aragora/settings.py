@@ -432,6 +432,9 @@ UPLOAD_TYPES = env.list("ARAGORA_UPLOAD_TYPES", default=["pdf", "png", "jpeg", "
 UPLOAD_DIR = env.str("ARAGORA_UPLOAD_DIR", default=str(BASE_DIR / "var" / "uploads"))
 # PRIV-5: debates older than this many days are purged (0, the default: kept forever).
 DEBATE_RETENTION_DAYS = env.int("ARAGORA_DEBATE_RETENTION_DAYS", default=0)
+# PRIV-5: expired debates deleted per transaction by the purge, with their attachments and
+# sources (aragora.E016: 1 to 100000); bounds lock time and the purge's memory.
+DEBATE_PURGE_BATCH_SIZE = env.int("ARAGORA_DEBATE_PURGE_BATCH_SIZE", default=2000)
 # INPUT-4: hosts (host, host:port or CIDR) the source fetcher may reach despite the SSRF guard.
 FETCH_ALLOWED_HOSTS = env.list("ARAGORA_FETCH_ALLOWED_HOSTS", default=[])
 # INPUT-4: one deadline in seconds for a whole source fetch (connect, TLS, headers, body).
