@@ -141,11 +141,18 @@ def raw_delete() -> tuple[float, float, int]:
             [cutoff],
         )
         names = [row[0] for row in cursor.fetchall()]
-    condemned = "IN (SELECT id FROM debates_debate WHERE created_at < %s)"
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM debates_attachment WHERE debate_id " + condemned, [cutoff])
-        cursor.execute("DELETE FROM debates_source WHERE debate_id " + condemned, [cutoff])
+        cursor.execute(
+            "DELETE FROM debates_attachment WHERE debate_id IN"
+            " (SELECT id FROM debates_debate WHERE created_at < %s)",
+            [cutoff],
+        )
+        cursor.execute(
+            "DELETE FROM debates_source WHERE debate_id IN"
+            " (SELECT id FROM debates_debate WHERE created_at < %s)",
+            [cutoff],
+        )
         cursor.execute("DELETE FROM debates_debate WHERE created_at < %s", [cutoff])
         deleted = cursor.rowcount
     rows_s = time.perf_counter() - started
