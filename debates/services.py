@@ -126,5 +126,4 @@ def purge_expired(*, batch_size: int | None = None) -> int:
 
 def _unlink(names: list[str]) -> None:
     """Files go once their rows are gone (after the commit); a missing file is no error."""
-    for name in names:
-        uploads.stored_path(name).unlink(missing_ok=True)
+    uploads.remove_stored(names)

@@ -1,6 +1,6 @@
 """The baseline: a stock DRF project (``django-admin startproject`` middleware, DRF's
 TokenAuthentication, django-ratelimit on Django's own Redis cache). Everything from the
-environment that ``bench/http.py`` sets: BASELINE_DATABASE_URL, BASELINE_REDIS_URL,
+environment that ``bench/http_bench.py`` sets: BASELINE_DATABASE_URL, BASELINE_REDIS_URL,
 BASELINE_SECRET_KEY. Persistent connections with health checks, as the project has them, so
 the comparison is about the request path, not about connecting."""
 

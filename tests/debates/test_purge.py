@@ -123,3 +123,14 @@ def test_the_purge_runs_a_bounded_number_of_queries_per_batch(user, settings):
     deletes = [s for s in per_batch if s.startswith("DELETE")]
     assert len(deletes) == 3 * 3
     assert Debate.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "../x.txt", "a/b.txt", "/etc/passwd"])
+def test_removing_stored_files_refuses_names_outside_the_folder(name, tmp_path, settings):
+    from debates.uploads import UploadRefused, remove_stored
+
+    settings.UPLOAD_DIR = str(tmp_path / "uploads")
+    (tmp_path / "x.txt").write_text("outside")
+    with pytest.raises(UploadRefused):
+        remove_stored([name])
+    assert (tmp_path / "x.txt").exists()

@@ -2,7 +2,7 @@
 """A real HTTP bench (#14 item 6): the project under gunicorn against a stock DRF project.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/10 \
-        .venv/bin/python bench/http.py [--duration 10] [--rounds 5] [--quick] [--check]
+        .venv/bin/python bench/http_bench.py [--duration 10] [--rounds 5] [--quick] [--check]
 
 Both run under gunicorn (2 sync workers) on 127.0.0.1, each with a PostgreSQL database of its
 own (``<name>_bench_http_<pid>`` and ``<name>_bench_base_<pid>``, created and dropped here) and
@@ -17,14 +17,7 @@ and SQL statements / Redis commands per request, counted on the servers' side (s
 bench/README.md). Exits 0 (a measurement) unless ``--check`` is given and a goal is missed.
 """
 
-# ruff: noqa: E402  (the imports follow the sys.path fix below: this file shadows ``http``)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This file is named like the standard library's ``http``: its folder must not shadow it.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import http.client
@@ -39,12 +32,14 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -634,16 +629,16 @@ def main() -> int:
     redis_url = os.environ.get("REDIS_URL", "")
     if not base.startswith("postgres"):
         sys.exit(
-            "bench/http.py needs DATABASE_URL=postgres://... (PostgreSQL): it creates and"
+            "bench/http_bench.py needs DATABASE_URL=postgres://... (PostgreSQL): it creates and"
             " drops two databases next to it"
         )
     if not redis_url.startswith("redis://"):
         sys.exit(
-            "bench/http.py needs REDIS_URL=redis://host:port/<db> (Redis): the project uses"
+            "bench/http_bench.py needs REDIS_URL=redis://host:port/<db> (Redis): the project uses"
             " that database, the baseline the next one (BENCH_BASELINE_REDIS_URL)"
         )
     if not os.access(WRK, os.X_OK):
-        sys.exit("bench/http.py needs wrk (Debian: apt-get install wrk)")
+        sys.exit("bench/http_bench.py needs wrk (Debian: apt-get install wrk)")
     baseline_redis = os.environ.get("BENCH_BASELINE_REDIS_URL") or next_redis_db(redis_url)
     ours_db, base_db = db_url(base, "bench_http"), db_url(base, "bench_base")
     names = [db_name(ours_db), db_name(base_db)]
@@ -686,7 +681,7 @@ def run(bench: Bench, base: str, names: list[str]) -> int:
     args = bench.args
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(
-        f"bench/http.py {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"bench/http_bench.py {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"load average {' '.join(load)}, {os.cpu_count()} CPUs"
     )
     made = child_json(["--setup", "project"], bench.project.env)
