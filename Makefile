@@ -8,7 +8,7 @@ SERVICE_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 # pytest-xdist workers for `make test` (0: one process). Each has its own test database.
 TEST_WORKERS ?= 2
 
-.PHONY: run test test-services worker beat lint migrate lock deploy-check audit-deps clean
+.PHONY: run test test-services bench-smoke worker beat lint migrate lock deploy-check audit-deps clean
 
 $(VENV)/.installed: requirements/dev.txt requirements/base.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ test: $(VENV)/.installed
 test-services: $(VENV)/.installed
 	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(SERVICE_REDIS_URL) \
 		ARAGORA_TEST_SERVICES=1 $(PY) -m pytest
+
+# bench/http_bench.py --quick, checked for every row (no timing): the bench cannot rot (#14).
+# Two Redis databases of the bench's own (both flushed): the project's and the baseline's.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/10
+BENCH_BASELINE_REDIS_URL ?= redis://127.0.0.1:6379/9
+bench-smoke: $(VENV)/.installed
+	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
+		BENCH_BASELINE_REDIS_URL=$(BENCH_BASELINE_REDIS_URL) ARAGORA_BENCH_SMOKE=1 \
+		$(PY) -m pytest tests/bench
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A aragora worker --loglevel=INFO
