@@ -286,9 +286,15 @@ class Server:
 
 
 def request(
-    port: int, method: str, path: str, *, token: str = "", body: dict[str, Any] | None = None
+    port: int,
+    method: str,
+    path: str,
+    *,
+    token: str = "",
+    body: dict[str, Any] | None = None,
+    timeout: float = 60,
 ) -> tuple[int, dict[str, Any], str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {**PROXY, "Host": "127.0.0.1"}
     if token:
         headers["Authorization"] = token
@@ -358,7 +364,7 @@ def wrk(port: int, variant: Variant, duration: float, folder: Path) -> tuple[flo
         sys.exit(f"cannot read wrk's output:\n{out}")
     # Requests wrk left queued (a sync worker finishes what it accepted) would slow the next
     # variant: wait until the server has drained them (this request queues behind them).
-    request(port, "GET", "/healthz" if variant.server == "project" else "/noauth")
+    request(port, "GET", "/healthz" if variant.server == "project" else "/noauth", timeout=600)
     return float(rps.group(1)), int(bad.group(1)) if bad else 0
 
 

@@ -7,7 +7,8 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -91,11 +92,12 @@ def purge_expired(*, batch_size: int | None = None) -> int:
 
     Set-based (#14): each batch is a primary-key range of at most
     ``ARAGORA_DEBATE_PURGE_BATCH_SIZE`` expired debates. In one transaction the dependents go
-    first (attachments, sources: one ``DELETE`` each, by the range's debate ids), then the
-    debates; no model instance is ever loaded, so nothing is cascaded or signalled in Python
+    first (attachments, sources: one ``DELETE`` each, by the range's debate ids; the
+    attachments' returning their file names), then the debates; no model instance is ever
+    loaded, so nothing is cascaded or signalled in Python
     (``test_the_purge_knows_every_dependent_of_a_debate`` fails if a new dependent appears).
-    The files of the batch's attachments (names read in the same transaction) are unlinked
-    once it commits. A run cut short leaves whole batches: rows and files, or neither.
+    The batch's files are unlinked once it commits. A run cut short leaves whole batches: rows
+    and files, or neither.
     """
     days = settings.DEBATE_RETENTION_DAYS
     if not days:
@@ -112,16 +114,31 @@ def purge_expired(*, batch_size: int | None = None) -> int:
         # The batch: the same rows as ``ids`` (the cutoff is fixed), named by a range.
         batch = expired.filter(pk__gte=low, pk__lte=high)
         with transaction.atomic():
-            names = list(
-                Attachment.objects.filter(debate__in=batch).values_list("stored_name", flat=True)
-            )
-            # _raw_delete: one DELETE ... WHERE debate_id IN (SELECT ... range ...) per table,
-            # no Collector (which would load every row to cascade and signal).
-            Attachment.objects.filter(debate__in=batch)._raw_delete(Attachment.objects.db)
+            names = _delete_attachments(batch)
+            # _raw_delete: one DELETE ... WHERE debate_id IN (SELECT ... range ...), no Collector
+            # (which would load every row to cascade and signal).
             Source.objects.filter(debate__in=batch)._raw_delete(Source.objects.db)
             purged += batch._raw_delete(Debate.objects.db)
             transaction.on_commit(partial(_unlink, names))
         low = high
+
+
+def _delete_attachments(debates: QuerySet[Debate]) -> list[str]:
+    """Delete the attachments of ``debates`` in one statement; return their file names.
+
+    ``DELETE ... RETURNING``: the names are exactly the rows deleted, so an attachment added to
+    one of these debates between a separate read and the delete cannot leave its file behind.
+    """
+    subquery, params = debates.order_by().values("pk").query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(Attachment._meta.db_table)
+    column = quote(Attachment._meta.get_field("debate").column)
+    name = quote(Attachment._meta.get_field("stored_name").column)
+    # Identifiers are the model's own, quoted; the subquery is Django's with bound parameters.
+    sql = f"DELETE FROM {table} WHERE {column} IN ({subquery}) RETURNING {name}"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _unlink(names: list[str]) -> None:
