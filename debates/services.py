@@ -132,8 +132,8 @@ def _delete_attachments(debates: QuerySet[Debate]) -> list[str]:
     subquery, params = debates.order_by().values("pk").query.sql_with_params()
     quote = connection.ops.quote_name
     table = quote(Attachment._meta.db_table)
-    column = quote(Attachment._meta.get_field("debate").column)
-    name = quote(Attachment._meta.get_field("stored_name").column)
+    column = quote(Attachment._meta.get_field("debate").get_attname_column()[1] or "")
+    name = quote(Attachment._meta.get_field("stored_name").get_attname_column()[1] or "")
     # Identifiers are the model's own, quoted; the subquery is Django's with bound parameters.
     sql = f"DELETE FROM {table} WHERE {column} IN ({subquery}) RETURNING {name}"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
