@@ -19,7 +19,7 @@ IAC := $(TOOLS)/iac/bin
 SECRETS := $(TOOLS)/secrets/bin
 K8S_MANIFESTS := $(filter-out deploy/k8s/kustomization.yaml,$(wildcard deploy/k8s/*.yaml))
 
-.PHONY: run test test-services worker beat lint lint-alerts lint-deploy secrets-scan secrets-scan-selftest \
+.PHONY: run test test-services bench-smoke worker beat lint lint-alerts lint-deploy secrets-scan secrets-scan-selftest \
 	secrets-baseline tools migrate lock deploy-check audit-deps load clean \
 	mutation mutation-smoke
 
@@ -76,6 +76,15 @@ mutation: $(VENV)/.installed
 
 mutation-smoke: $(VENV)/.installed
 	$(PY) scripts/mutation.py --smoke
+
+# bench/http_bench.py --quick, checked for every row (no timing): the bench cannot rot (#14).
+# Two Redis databases of the bench's own (both flushed): the project's and the baseline's.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/10
+BENCH_BASELINE_REDIS_URL ?= redis://127.0.0.1:6379/9
+bench-smoke: $(VENV)/.installed
+	DATABASE_URL=$(SERVICE_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
+		BENCH_BASELINE_REDIS_URL=$(BENCH_BASELINE_REDIS_URL) ARAGORA_BENCH_SMOKE=1 \
+		$(PY) -m pytest tests/bench
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A aragora worker --loglevel=INFO

@@ -201,6 +201,11 @@ _RANGES: list[tuple[str, Callable[[], bool], str]] = [
         lambda: settings.BACKUP_RETENTION_DAYS >= 1,
         "ARAGORA_BACKUP_RETENTION_DAYS must be at least 1.",
     ),
+    (
+        "aragora.E016",  # the same bound for every purge's batch size (#14: no new id)
+        lambda: 1 <= settings.DEBATE_PURGE_BATCH_SIZE <= 100_000,
+        "ARAGORA_DEBATE_PURGE_BATCH_SIZE must be between 1 and 100000.",
+    ),
 ]
 
 

@@ -478,6 +478,9 @@ EXPORT_MAX_BUILD_SECONDS = env.int("ARAGORA_EXPORT_MAX_BUILD_SECONDS", default=3
 # PRIV-5: session records (and their refresh tokens) are deleted this many days after the
 # session ended or expired (aragora.E033).
 SESSION_RETENTION_DAYS = env.int("ARAGORA_SESSION_RETENTION_DAYS", default=30)
+# PRIV-5: expired debates deleted per transaction by the purge, with their attachments and
+# sources (aragora.E016: 1 to 100000); bounds lock time and the purge's memory.
+DEBATE_PURGE_BATCH_SIZE = env.int("ARAGORA_DEBATE_PURGE_BATCH_SIZE", default=2000)
 # INPUT-4: hosts (host, host:port or CIDR) the source fetcher may reach despite the SSRF guard.
 FETCH_ALLOWED_HOSTS = env.list("ARAGORA_FETCH_ALLOWED_HOSTS", default=[])
 # INPUT-4: one deadline in seconds for a whole source fetch (connect, TLS, headers, body).

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 import audit
@@ -84,25 +86,61 @@ def set_hidden(*, debate: Debate, hidden: bool, moderator: User, client: ClientI
     return debate
 
 
-def purge_expired(*, batch_size: int = 500) -> int:
+def purge_expired(*, batch_size: int | None = None) -> int:
     """PRIV-5: delete debates older than ``ARAGORA_DEBATE_RETENTION_DAYS`` and their files,
-    in bounded batches; returns how many debates went. Off (keep forever) by default."""
+    in bounded batches; returns how many debates went. Off (keep forever) by default.
+
+    Set-based (#14): each batch is a primary-key range of at most
+    ``ARAGORA_DEBATE_PURGE_BATCH_SIZE`` expired debates. In one transaction the dependents go
+    first (attachments, sources: one ``DELETE`` each, by the range's debate ids; the
+    attachments' returning their file names), then the debates; no model instance is ever
+    loaded, so nothing is cascaded or signalled in Python
+    (``test_the_purge_knows_every_dependent_of_a_debate`` fails if a new dependent appears).
+    The batch's files are unlinked once it commits. A run cut short leaves whole batches: rows
+    and files, or neither.
+    """
     days = settings.DEBATE_RETENTION_DAYS
     if not days:
         return 0
+    size = batch_size or settings.DEBATE_PURGE_BATCH_SIZE
     cutoff = timezone.now() - timedelta(days=days)
-    purged = 0
+    expired = Debate.objects.filter(created_at__lt=cutoff).order_by("pk")
+    purged, low = 0, 0
     while True:
-        ids = list(
-            Debate.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
-        )
+        ids = list(expired.filter(pk__gt=low).values_list("pk", flat=True)[:size])
         if not ids:
             return purged
-        names = list(
-            Attachment.objects.filter(debate_id__in=ids).values_list("stored_name", flat=True)
-        )
+        low, high = ids[0], ids[-1]
+        # The batch: the same rows as ``ids`` (the cutoff is fixed), named by a range.
+        batch = expired.filter(pk__gte=low, pk__lte=high)
         with transaction.atomic():
-            Debate.objects.filter(pk__in=ids).delete()
-        for name in names:  # files go once their rows are gone
-            uploads.stored_path(name).unlink(missing_ok=True)
-        purged += len(ids)
+            names = _delete_attachments(batch)
+            # _raw_delete: one DELETE ... WHERE debate_id IN (SELECT ... range ...), no Collector
+            # (which would load every row to cascade and signal).
+            Source.objects.filter(debate__in=batch)._raw_delete(Source.objects.db)
+            purged += batch._raw_delete(Debate.objects.db)
+            transaction.on_commit(partial(_unlink, names))
+        low = high
+
+
+def _delete_attachments(debates: QuerySet[Debate]) -> list[str]:
+    """Delete the attachments of ``debates`` in one statement; return their file names.
+
+    ``DELETE ... RETURNING``: the names are exactly the rows deleted, so an attachment added to
+    one of these debates between a separate read and the delete cannot leave its file behind.
+    """
+    subquery, params = debates.order_by().values("pk").query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(Attachment._meta.db_table)
+    column = quote(Attachment._meta.get_field("debate").get_attname_column()[1] or "")
+    name = quote(Attachment._meta.get_field("stored_name").get_attname_column()[1] or "")
+    # Identifiers are the model's own, quoted; the subquery is Django's with bound parameters.
+    sql = f"DELETE FROM {table} WHERE {column} IN ({subquery}) RETURNING {name}"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _unlink(names: list[str]) -> None:
+    """Files go once their rows are gone (after the commit); a missing file is no error."""
+    uploads.remove_stored(names)

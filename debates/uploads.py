@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,18 @@ def stored_path(stored_name: str) -> Path:
     if path.parent != base:
         raise UploadRefused("Bad stored name.")
     return path
+
+
+def remove_stored(stored_names: Iterable[str]) -> None:
+    """Unlink stored files (a missing one is no error), the storage folder resolved once: a
+    purge removes thousands. A name that is not a plain file name there is refused, as by
+    ``stored_path``."""
+    base = storage_dir().resolve()
+    for name in stored_names:
+        path = base / name
+        if not name or path.parent != base or name in {".", ".."}:
+            raise UploadRefused("Bad stored name.")
+        path.unlink(missing_ok=True)
 
 
 def save(source: Any, stored_name: str) -> int:

@@ -45,6 +45,8 @@ def test_the_test_configuration_passes_every_check(settings):
         ({"SECURITY_LOG_RETENTION_DAYS": 0}, "aragora.E014"),
         ({"AUDIT_RETENTION_DAYS": 0}, "aragora.E015"),
         ({"AUDIT_PURGE_BATCH_SIZE": 0}, "aragora.E016"),
+        ({"DEBATE_PURGE_BATCH_SIZE": 0}, "aragora.E016"),
+        ({"DEBATE_PURGE_BATCH_SIZE": 100_001}, "aragora.E016"),
         ({"RATE_LIMITS": {"default": "100/minute"}}, "aragora.E017"),
         ({"RATE_LIMITS": {"export": "5/fortnight"}}, "aragora.E017"),
         ({"EXPORT_DIR": "static/exports"}, "aragora.E030"),

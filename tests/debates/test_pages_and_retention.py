@@ -66,7 +66,9 @@ def test_moderators_hide_debates_and_it_is_audited(user):
     assert member.post(f"/api/v1/debates/{debate.pk}/hide", {"hidden": False}).status_code == 403
 
 
-def test_retention_purges_old_debates_and_their_files_in_batches(user, settings):
+def test_retention_purges_old_debates_and_their_files_in_batches(
+    user, settings, django_capture_on_commit_callbacks
+):
     old = services.create_debate(owner=user, title="old", body="b")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -81,7 +83,8 @@ def test_retention_purges_old_debates_and_their_files_in_batches(user, settings)
     settings.DEBATE_RETENTION_DAYS = 30
     path = stored_path(attachment.stored_name)
     assert path.exists()
-    assert services.purge_expired(batch_size=2) == 6
+    with django_capture_on_commit_callbacks(execute=True):  # files go after each batch commits
+        assert services.purge_expired(batch_size=2) == 6
     assert list(Debate.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not Attachment.objects.exists() and not path.exists()
 
