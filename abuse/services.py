@@ -200,10 +200,10 @@ def active_blocks() -> list[ClientBlock]:
 def note_refusal(request: HttpRequest, *, key: str, policy: str, reason: str) -> None:
     """AUDIT-1: a rate-limit refusal is audited as ``http.request.rate_limited`` (#10 item 18).
 
-    A flood must not flood the audit table: the one sampling helper for flood-prone events
-    (``audit.services.record_aggregated``) counts refusals per key and minute across processes
-    and records the 1st, 10th, 100th...; each event carries the count so far and the minute, so
-    N refusals make at most log10(N) + 1 events per key, and a many-address flood is capped too.
+    A flood must not flood the audit table: the one aggregating helper for flood-prone events
+    (``audit.services.record_aggregated``, #14 item 4) counts refusals exactly per key and
+    minute across processes, records the first at once and one summary with the exact count
+    once the minute is over; a many-address flood is capped too.
     """
     user = getattr(request, "user", None)
     record_aggregated(

@@ -82,8 +82,8 @@ def enforce(request: HttpRequest, policy: str, *, key: str | None = None) -> Usa
     else count the request against ``policy`` and strike toward a block when over the limit.
 
     Records the usage in the request's notes (``RateLimitHeadersMiddleware`` turns it into
-    headers) and audits a refusal (sampled, by the abuse app's guard, ``aragora.hooks``). The caller
-    refuses with 429 when ``usage.limited``.
+    headers) and audits a refusal (aggregated, by the abuse app's guard, ``aragora.hooks``). The
+    caller refuses with 429 when ``usage.limited``.
     """
     key = key or policy_key(request, policy)
     guard = abuse_guard()  # the abuse app's blocks and escalation (fail closed when absent)

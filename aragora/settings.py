@@ -276,6 +276,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-ended-sessions": {"task": "accounts.tasks.purge_ended_sessions", "schedule": 86400.0},
     # AUDIT-3, OPS-1: the whole trail's seals and chains, daily; /metrics shows the result.
     "verify-audit-trail": {"task": "audit.tasks.verify_audit_trail", "schedule": 86400.0},
+    # AUDIT-1 (#14 item 4): the exact summary of each closed minute of refusals.
+    "flush-aggregated-refusals": {
+        "task": "audit.tasks.flush_aggregated_refusals",
+        "schedule": 60.0,
+    },
 }
 
 # --- Authentication and passwords -------------------------------------------------------------

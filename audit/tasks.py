@@ -6,6 +6,7 @@ from celery import shared_task
 
 from aragora import metrics
 from audit import retention
+from audit.services import flush_aggregated
 from audit.verification import verify_trail
 
 
@@ -23,3 +24,10 @@ def verify_audit_trail() -> dict[str, object]:
     result = verify_trail()
     metrics.record_audit_verification(ok=result.ok, checked=result.checked)
     return {"ok": result.ok, "checked": result.checked, "first_bad_id": result.first_bad_id}
+
+
+@shared_task
+def flush_aggregated_refusals() -> int:
+    """AUDIT-1 (#14 item 4): write the exact summary of each closed window of aggregated
+    refusals (``audit.services.record_aggregated``); every minute."""
+    return flush_aggregated()

@@ -6,7 +6,7 @@
   so the parser stops at part 101 (``TooManyParts``), however the parts are split;
 - a ``Content-Length`` that is not a number: 400.
 
-Every refusal is audited, sampled per IP and minute (``aragora.http.rejections``).
+Every refusal is audited, aggregated per IP and minute (``aragora.http.rejections``).
 
 Under WSGI Django reads at most ``Content-Length`` bytes, so nothing beyond the limits is ever
 buffered.

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def audit_rejection(request: HttpRequest, *, status: int, code: str) -> None:
-    """Record that ``request`` was refused with ``status``/``code`` (sampled per IP and minute)
+    """Record that ``request`` was refused with ``status``/``code`` (aggregated per IP and minute)
     and count it (every one, OPS-1)."""
     metrics.count_rejection(code)
     try:

@@ -1,9 +1,7 @@
 """One rate gate for pages and API (RATE-1, RATE-4; #10 item 11), and refusals audited without
-flooding the audit table (AUDIT-1; #10 item 18)."""
+flooding the audit table (AUDIT-1; #10 item 18, #14 item 4)."""
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 import pytest
 from django.test import Client, RequestFactory
@@ -11,6 +9,7 @@ from django.test import Client, RequestFactory
 from abuse import services as abuse
 from abuse.models import ClientBlock
 from aragora.http.notes import AuthContext, request_notes
+from audit import services as audit_services
 from audit.models import AuditEvent
 from debates.models import Debate
 from tests.factories import PASSWORD
@@ -91,32 +90,35 @@ def _rate_limited_events() -> list[dict]:  # type: ignore[type-arg]
     return [dict(e.data, ip=e.ip) for e in events]
 
 
-def test_200_refusals_for_one_key_make_a_few_events_that_carry_the_count(settings):
-    """AUDIT-1: sampled per key and minute at counts 1, 10, 100..., each with its count."""
+def test_200_refusals_for_one_key_make_a_first_event_and_one_exact_summary(settings, monkeypatch):
+    """AUDIT-1 (#14 item 4): the first refusal of a key and minute at once, then one summary
+    with the exact count once the minute is over."""
+    now = {"t": 1_800_000_005.0}
+    monkeypatch.setattr(audit_services, "_now", lambda: now["t"])
     with_rates(settings, default="1/h")
     settings.ESCALATION_STRIKES = 10_000
     settings.SEVERE_ABUSE_STRIKES = 10_000
     api = Api(REMOTE_ADDR="198.51.100.150")
     statuses = [api.get("/api/v1/").status_code for _ in range(201)]
     assert statuses.count(429) == 200
-    events = _rate_limited_events()
-    # log10(200) + 1 = 3 per minute; the loop may straddle one minute's edge
-    assert 1 <= len(events) <= 6
-    by_minute: dict[int, list[int]] = defaultdict(list)
-    for data in events:
+    assert [e["count"] for e in _rate_limited_events()] == [1]
+    now["t"] += 2 * audit_services.AGGREGATE_WINDOW
+    assert audit_services.flush_aggregated() == 1
+    first, summary = _rate_limited_events()
+    for data in (first, summary):
         assert data["key"] == "ip:198.51.100.150" and data["ip"] == "198.51.100.150"
         assert data["policy"] == "default" and data["reason"] == "limit"
-        by_minute[data["minute"]].append(data["count"])
-    for counts in by_minute.values():
-        assert counts == [1, 10, 100][: len(counts)]
-    assert max(c for counts in by_minute.values() for c in counts) == 100  # one minute had 100+
+    assert summary["summary"] is True and summary["count"] == 200
 
 
-def test_refusals_of_a_blocked_ip_are_audited_the_same_way():
+def test_refusals_of_a_blocked_ip_are_audited_the_same_way(monkeypatch):
+    now = {"t": 1_800_000_005.0}
+    monkeypatch.setattr(audit_services, "_now", lambda: now["t"])
     abuse.block("ip:198.51.100.151", seconds=600, reason="escalation", level=1)
     api = Api(REMOTE_ADDR="198.51.100.151")
     assert {api.get("/api/v1/").status_code for _ in range(12)} == {429}
+    now["t"] += 2 * audit_services.AGGREGATE_WINDOW
+    audit_services.flush_aggregated()
     events = _rate_limited_events()
-    # one minute: [1, 10]; straddling a minute's edge: two runs that each start at 1
-    assert [e["count"] for e in events] in ([1, 10], [1, 10, 1], [1, 1], [1, 1, 10])
+    assert [(e["count"], e.get("summary", False)) for e in events] == [(1, False), (12, True)]
     assert {(e["key"], e["reason"]) for e in events} == {("ip:198.51.100.151", "blocked")}

@@ -1,6 +1,7 @@
 """AUDIT-1, LIMIT-1, LIMIT-2, PWD-4: requests the HTTP layer refuses are audited as
-``http.request.rejected``, sampled per client IP and minute so that a flood writes a handful of
-rows, and never with the payload in the event."""
+``http.request.rejected``, aggregated per client IP and minute (the first refusal at once, one
+exact summary after the minute, #14 item 4) so that a flood writes a handful of rows, and never
+with the payload in the event."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.test import Client
 
 from audit import services
 from audit.models import AuditEvent
+from audit.services import AGGREGATE_WINDOW, flush_aggregated
 
 pytestmark = pytest.mark.django_db
 
@@ -97,19 +99,24 @@ def test_each_refusal_is_audited_without_its_payload(kind):
     assert CANARY not in json.dumps(event.data) + event.user_agent
 
 
-def test_a_flood_writes_a_handful_of_rows_per_ip_and_minute(fixed_minute, settings):
+def test_a_flood_writes_a_first_event_and_one_exact_summary_per_ip_and_minute(
+    fixed_minute, settings
+):
     settings.RATE_LIMITS = {k: "10000/h" for k in settings.RATE_LIMITS}
     flooder = client("203.0.113.7")
     for _ in range(150):
         assert flooder.post("/api/test/echo", "{", content_type=JSON).status_code == 400
-    assert [e.data["count"] for e in rejected()] == [1, 10, 100]
+    assert [e.data["count"] for e in rejected()] == [1]  # the attack's start, at once
     assert client("198.51.100.9").post("/api/test/echo", "{", content_type=JSON).status_code == 400
     assert [(e.ip, e.data["count"]) for e in rejected()][-1] == ("198.51.100.9", 1)
-    fixed_minute["now"] += 60  # the next minute counts afresh
+    fixed_minute["now"] += 2 * AGGREGATE_WINDOW  # a later minute: the first refusal flushes
     assert flooder.post("/api/test/echo", "{", content_type=JSON).status_code == 400
-    last = rejected()[-1]
-    assert (last.ip, last.data["count"]) == ("203.0.113.7", 1)
-    assert len(rejected()) == 5
+    assert [(e.ip, e.data["count"], e.data.get("summary", False)) for e in rejected()] == [
+        ("203.0.113.7", 1, False),
+        ("198.51.100.9", 1, False),
+        ("203.0.113.7", 150, True),  # one summary, the exact count
+        ("203.0.113.7", 1, False),
+    ]
 
 
 def test_accepted_requests_are_not_audited_as_rejected():
@@ -117,23 +124,25 @@ def test_accepted_requests_are_not_audited_as_rejected():
     assert rejected() == []
 
 
-def test_a_flood_from_many_addresses_writes_a_bounded_number_of_rows(settings):
-    """AUDIT-1 (#10 item 18, red team): keyed per IP alone, a flood from many addresses (an
-    IPv6 subscriber holds 2^64 of them) wrote one row per address and minute. Past
-    ``ARAGORA_AUDIT_AGGREGATE_MAX_ROWS`` rows of one event type in a window, only every
-    10th, 100th, ... further sample is written; the first rows are kept."""
+def test_a_flood_from_many_addresses_writes_a_bounded_number_of_rows(fixed_minute, settings):
+    """AUDIT-1 (#10 item 18, red team; #14 item 4): keyed per IP alone, a flood from many
+    addresses (an IPv6 subscriber holds 2^64 of them) wrote one row per address and minute.
+    Past ``ARAGORA_AUDIT_AGGREGATE_MAX_ROWS`` addresses of one event type in a window, the
+    others' refusals are counted exactly in one overflow summary; the first rows are kept."""
     settings.RATE_LIMITS = {k: "10000/h" for k in settings.RATE_LIMITS}
     settings.AUDIT_AGGREGATE_MAX_ROWS = 5
     addresses = [f"2001:db8:{i:x}::1" for i in range(1, 121)]  # 120 networks (/64s)
     for ip in addresses:
         assert client(ip).post("/api/test/echo", "{", content_type=JSON).status_code == 400
     rows = rejected()
-    assert [e.ip for e in rows[:5]] == addresses[:5]  # the first sources are on record
-    assert len(rows) == 7  # 5, then the 10th and the 100th sample of the window
-    assert [e.data["samples_in_window"] for e in rows[5:]] == [10, 100]
+    assert [e.ip for e in rows] == addresses[:5]  # the first sources are on record
+    fixed_minute["now"] += 2 * AGGREGATE_WINDOW
+    flush_aggregated()
+    [overflow] = rejected()[5:]
+    assert overflow.data["overflow"] is True and overflow.data["count"] == 115
 
 
-def test_a_spray_from_one_ipv6_network_counts_as_one_source(settings):
+def test_a_spray_from_one_ipv6_network_counts_as_one_source(fixed_minute, settings):
     """AUDIT-1, RATE-4 (#10 red team 2): rejected requests are counted per ``ip_key`` like every
     other per-IP key, so an IPv6 client spraying from its /64 is one source with one count.
     Keyed per address, its 120 addresses filled the window's cap and hid the next source's
@@ -143,9 +152,12 @@ def test_a_spray_from_one_ipv6_network_counts_as_one_source(settings):
     for i in range(1, 121):
         spray = client(f"2001:db8:0:1::{i:x}")
         assert spray.post("/api/test/echo", "{", content_type=JSON).status_code == 400
-    assert [e.data["count"] for e in rejected()] == [1, 10, 100]
+    assert [e.data["count"] for e in rejected()] == [1]
     assert client("198.51.100.9").post("/api/test/echo", "{", content_type=JSON).status_code == 400
     assert [(e.ip, e.data["count"]) for e in rejected()][-1] == ("198.51.100.9", 1)
+    fixed_minute["now"] += 2 * AGGREGATE_WINDOW
+    flush_aggregated()
+    assert [e.data["count"] for e in rejected() if e.data.get("summary")] == [120]
 
 
 def test_a_harmless_refusal_does_not_hide_a_different_one_that_follows():
