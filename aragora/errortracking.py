@@ -1,7 +1,7 @@
 """Errors to Sentry (OPS-1, optional): on only when ``SENTRY_DSN`` is set.
 
-Nothing leaves the process unredacted. Every event and every breadcrumb passes the same
-redaction as the logs (``aragora.redaction``: passwords, tokens, codes, ``Authorization``,
+Nothing leaves the process unredacted. Every event, transaction (tracing) and breadcrumb passes
+the same redaction as the logs (``aragora.redaction``: passwords, tokens, codes, ``Authorization``,
 cookies, JWTs and API tokens, by name and by shape), and email addresses are masked too, since
 an exception message may name one. The SDK is also told to collect as little as it can:
 ``send_default_pii=False`` (no user email, IP or cookies), no request bodies, no local
@@ -50,6 +50,13 @@ def before_send(event: Event, hint: Hint) -> Event | None:
         return None
 
 
+def before_send_transaction(event: Event, hint: Hint) -> Event | None:
+    """Sentry's ``before_send_transaction``: with tracing on, transactions (request URL and
+    query string, span descriptions such as SQL, Redis commands and outgoing URLs) never pass
+    ``before_send``; they are redacted the same way, or dropped."""
+    return before_send(event, hint)
+
+
 def before_breadcrumb(crumb: Breadcrumb, hint: BreadcrumbHint) -> Breadcrumb | None:
     """Sentry's ``before_breadcrumb``: log lines, SQL and HTTP calls, redacted likewise."""
     try:
@@ -85,6 +92,7 @@ def init_sentry(*, dsn: str, environment: str, traces_sample_rate: float) -> boo
         max_request_body_size="never",
         include_local_variables=False,
         before_send=before_send,
+        before_send_transaction=before_send_transaction,
         before_breadcrumb=before_breadcrumb,
     )
     return True

@@ -28,11 +28,17 @@ EXPORTED = ("type", "created_at", "ip", "user_agent", "target_type", "target_id"
 
 
 def _events(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
+    """The address and user agent of an event are its caller's: an event about the user that
+    another account caused (an admin's reset, a role change) keeps neither, as they are that
+    account's personal data, not the user's."""
     about = Q(actor_id=user.pk) | Q(target_type=user._meta.label_lower, target_id=str(user.pk))
     rows = AuditEvent.objects.filter(about).order_by("created_at", "pk")
-    for row in rows.values_list(*EVENT_FIELDS).iterator(chunk_size=1000):  # rows, not models
-        event = dict(zip(EXPORTED, row, strict=True))
+    fields = (*EVENT_FIELDS, "actor_id")
+    for row in rows.values_list(*fields).iterator(chunk_size=1000):  # rows, not models
+        event = dict(zip(EXPORTED, row[:-1], strict=True))
         event["created_at"] = event["created_at"].isoformat()
+        if row[-1] is not None and row[-1] != user.pk:
+            event["ip"], event["user_agent"] = None, ""
         yield event
 
 

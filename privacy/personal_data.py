@@ -3,12 +3,16 @@ the user's data exports (their records; the archives themselves are not exported
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 
 from privacy import storage
 from privacy.models import Consent, ConsentHistory, DataExport, DoNotSell
+
+logger = logging.getLogger(__name__)
 
 MODELS = ("privacy.Consent", "privacy.ConsentHistory", "privacy.DoNotSell", "privacy.DataExport")
 
@@ -55,6 +59,16 @@ def erase_privacy(user: AbstractBaseUser) -> None:
     ConsentHistory.objects.filter(user_id=user.pk).delete()
     DoNotSell.objects.filter(user_id=user.pk).delete()
     names = list(DataExport.objects.filter(user_id=user.pk).values_list("file_name", flat=True))
-    DataExport.objects.filter(user_id=user.pk).delete()
-    for name in names:  # files go once their rows are gone (a build in flight then drops its own)
-        storage.remove(name)
+    with transaction.atomic():
+        DataExport.objects.filter(user_id=user.pk).delete()
+        # Files go once the erasure commits (a file removed before a rollback could not be
+        # brought back); a build in flight then finds its row gone and drops its own file.
+        transaction.on_commit(lambda: _remove_files(names), robust=True)
+
+
+def _remove_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.remove(name)
+        except OSError:
+            logger.exception("erasure: could not remove the export file %s", name)

@@ -382,11 +382,13 @@ def test_anonymous_callers_are_401(user):
 def test_erasing_privacy_data_removes_the_exports_and_their_files(
     django_capture_on_commit_callbacks, user
 ):
-    """PRIV-4 contract for the exports: rows and archives of that user go."""
+    """PRIV-4 contract for the exports: rows and archives of that user go (the files once the
+    erasure commits: tests/privacy/test_redteam_erasure_files.py)."""
     created = request_built(signed_in(user), django_capture_on_commit_callbacks)
     kept = exports.request_export(user=UserFactory())
     path = storage.path_of(DataExport.objects.get(pk=created["id"]).file_name)
-    registry.provider("privacy").erase(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        registry.provider("privacy").erase(user)
     assert not DataExport.objects.filter(user=user).exists() and not path.exists()
     assert DataExport.objects.filter(pk=kept.pk).exists()
 
