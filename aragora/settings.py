@@ -90,6 +90,9 @@ SECRET_KEY_FALLBACKS = _secret_list("ARAGORA_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env.list(
     "ARAGORA_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )
+# OPS-1: hosts answered besides those, for in-cluster callers: Prometheus scrapes each web pod
+# by its IP (Host: the pod IP), so deploy/k8s/web.yaml passes the pod's own address here.
+ALLOWED_HOSTS += env.list("ARAGORA_EXTRA_ALLOWED_HOSTS", default=[])
 # Newest first (AUTH-6); in production each needs 32+ characters (aragora.E005).
 JWT_SIGNING_KEYS = _secret_list("ARAGORA_JWT_SIGNING_KEYS")
 ENCRYPTION_KEYS = _secret_list("ARAGORA_ENCRYPTION_KEYS")  # Fernet, newest first (ENC-2)

@@ -145,3 +145,16 @@ def test_production_refuses_short_signing_keys():
 def test_idle_timeout_shorter_than_the_activity_interval_is_refused():
     result = manage("check", ARAGORA_SESSION_IDLE_TIMEOUT="30")
     assert result.returncode != 0 and "ARAGORA_SESSION_IDLE_TIMEOUT" in result.stderr
+
+
+def test_extra_allowed_hosts_are_served_besides_the_allowed_hosts():
+    """OPS-1: the pod IP Prometheus scrapes by (``ARAGORA_EXTRA_ALLOWED_HOSTS``) is added to, not
+    instead of, the public host names."""
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(','.join(s.ALLOWED_HOSTS))",
+        **PRODUCTION,
+        ARAGORA_EXTRA_ALLOWED_HOSTS="10.1.2.3",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "aragora.example.com,10.1.2.3", result.stderr

@@ -243,3 +243,20 @@ def test_readme_creates_the_secret_with_every_secret_name():
         name for name in SECRET_NAMES if f"--from-literal={name}=" not in block.group(0)
     )
     assert missing == []
+
+
+def test_prometheus_can_scrape_each_web_pod_and_only_the_pod_network_reads_metrics():
+    """OPS-1: Prometheus scrapes ``podIP:8000/metrics`` (the scrape annotations), so the web pod
+    answers its own IP as a host (from the downward API, defined before it is referenced), and
+    ``ARAGORA_METRICS_ALLOWED_IPS`` admits the pod network where Prometheus runs."""
+    web = _one("Deployment", "aragora-web")
+    annotations = _pod(web)["metadata"]["annotations"]
+    assert annotations["prometheus.io/path"] == "/metrics"
+    env = _pod(web)["spec"]["containers"][0]["env"]
+    names = [item["name"] for item in env]
+    pod_ip = env[names.index("POD_IP")]
+    assert pod_ip["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
+    extra = env[names.index("ARAGORA_EXTRA_ALLOWED_HOSTS")]
+    assert extra["value"] == "$(POD_IP)" and names.index("POD_IP") < names.index(extra["name"])
+    config = _one("ConfigMap", "aragora-config")["data"]
+    assert config["ARAGORA_METRICS_ALLOWED_IPS"] == config["ARAGORA_TRUSTED_PROXIES"]
