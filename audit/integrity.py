@@ -206,6 +206,12 @@ def _now() -> datetime:
 _hints: dict[str, tuple[int, str]] = {}
 
 
+def reset_local_state() -> None:
+    """Forget this process's guesses of the heads (tests: the database is rolled back under
+    them between tests; a wrong guess only costs the locking path)."""
+    _hints.clear()
+
+
 def append(event: AuditEvent) -> AuditEvent:
     """Insert ``event`` at the end of its chain, sealed (AUDIT-3). Safe with many writers."""
     # What is sealed must be what the database gives back: JSON round trip of ``data``.

@@ -69,7 +69,10 @@ def _checkpoint(chain: str, cutoff: datetime) -> int:
     # The newest event past retention, by its own seal: a missing event after it stays a gap.
     last = (
         AuditEvent.objects.filter(chain=chain, created_at__lt=cutoff)
-        .order_by("-created_at")  # the (chain, created_at) index, read backwards
+        # The (chain, created_at) index, read backwards; events stamped in the same microsecond
+        # (a coarse clock, a test's fixed time) by their place in the chain, newest first: without
+        # it the planner may return the older of two, and the purge would stop one event short.
+        .order_by("-created_at", "-seq")
         .values_list("seq", "seal")
         .first()
     )

@@ -79,12 +79,14 @@ def _clear_caches() -> None:
     from accounts.lockout import service as lockout
     from accounts.revocation import reset_local_state
     from accounts.services.sessions import forget_local_activity
+    from audit import integrity
 
     for alias in ("default", "local"):
         caches[alias].clear()
     reset_local_state()
     lockout.reset_local_state()
     forget_local_activity()
+    integrity.reset_local_state()
 
 
 @pytest.fixture(autouse=True)
